@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// The whole suite, as CI runs it: build the plugin the way npm would ship it, then run
+// every test on SQLite and the Strapi integration tests again on PostgreSQL.
+// Extra arguments go to jest: `npm test -- tests/policy.test.ts`.
+const { spawnSync } = require('node:child_process');
+const { readFileSync, mkdtempSync } = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const jestArgs = process.argv.slice(2);
+
+function run(command, args, env = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  return result.status ?? 1;
+}
+
+async function postgresReachable() {
+  const { Client } = require('pg');
+  const client = new Client({ host: process.env.DATABASE_HOST ?? '127.0.0.1', port: 5432, database: 'test', user: 'postgres' });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch (error) {
+    console.error(`PostgreSQL is not reachable at 127.0.0.1:5432 (${error.message}).`);
+    return false;
+  }
+}
+
+function jest(label, extraArgs, env) {
+  const report = path.join(mkdtempSync(path.join(os.tmpdir(), 'photo-score-jest-')), 'report.json');
+  console.log(`\n=== ${label} ===`);
+  const status = run(
+    process.execPath,
+    [require.resolve('jest/bin/jest'), '--runInBand', '--json', `--outputFile=${report}`, ...extraArgs, ...jestArgs],
+    // Without vm-modules Strapi's MIME sniffing (file-type, ESM) is skipped silently on every upload.
+    { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim(), ...env },
+  );
+  let counts = { passed: 0, failed: 0, skipped: 0 };
+  try {
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    counts = { passed: json.numPassedTests, failed: json.numFailedTests, skipped: json.numPendingTests };
+  } catch {
+    counts.failed += 1;
+  }
+  return { status, counts };
+}
+
+(async () => {
+  if (run('npm', ['run', 'build', '--silent']) !== 0) process.exit(1);
+
+  const runs = [jest('SQLite', [], { DATABASE_CLIENT: 'sqlite' })];
+  if (process.env.PHOTO_SCORE_SKIP_POSTGRES === '1') {
+    console.log('\nPostgreSQL run skipped (PHOTO_SCORE_SKIP_POSTGRES=1).');
+  } else if (!(await postgresReachable())) {
+    runs.push({ status: 1, counts: { passed: 0, failed: 1, skipped: 0 } });
+  } else {
+    runs.push(jest('PostgreSQL', ['--testPathPattern', '/tests/'], { DATABASE_CLIENT: 'postgres' }));
+  }
+
+  const total = runs.reduce(
+    (sum, r) => ({ passed: sum.passed + r.counts.passed, failed: sum.failed + r.counts.failed, skipped: sum.skipped + r.counts.skipped }),
+    { passed: 0, failed: 0, skipped: 0 },
+  );
+  const failed = runs.some((r) => r.status !== 0) || total.failed > 0 || total.passed === 0;
+  console.log(`\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  process.exit(failed ? 1 : 0);
+})();

@@ -1,0 +1,20 @@
+/** Columns the plugin adds to `plugin::upload.file`, named so front ends can sort and filter on them. */
+export const PHOTO_SCORE_STATUSES = ['scored', 'flagged', 'approved', 'unscored', 'skipped', 'failed'] as const;
+export type PhotoScoreStatus = (typeof PHOTO_SCORE_STATUSES)[number];
+
+export const FILE_UID = 'plugin::upload.file';
+
+export const photoScoreAttributes = {
+  photoScore: { type: 'float', min: 0, max: 100, configurable: false },
+  photoScoreClass: { type: 'integer', min: 1, max: 5, configurable: false },
+  // Rows written around the upload service (imports, data transfer) keep this default.
+  photoScoreStatus: { type: 'enumeration', enum: [...PHOTO_SCORE_STATUSES], default: 'unscored', configurable: false },
+  photoScoreDetails: { type: 'json', configurable: false },
+} as const;
+
+export interface PhotoScoreFields {
+  photoScore: number | null;
+  photoScoreClass: number | null;
+  photoScoreStatus: PhotoScoreStatus;
+  photoScoreDetails: Record<string, unknown>;
+}

@@ -1,0 +1,54 @@
+import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import type { z } from 'zod';
+import { runtimeSettingsSchema, type PluginConfig, type RuntimeSettings } from '../config';
+
+const STORE_KEY = 'settings';
+
+const fromConfig = (config: PluginConfig): RuntimeSettings => ({
+  rejectBelow: config.rejectBelow,
+  flagBelow: config.flagBelow,
+  onScorerError: config.onScorerError,
+});
+
+const toValidationError = (error: z.ZodError): errors.ValidationError =>
+  new errors.ValidationError(
+    error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '),
+    { errors: error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message, name: 'ValidationError' })) },
+  );
+
+/**
+ * Thresholds and failure policy: `config/plugins` gives the defaults, an admin's saved
+ * values in the plugin store override them. Read on every upload so that several
+ * Strapi instances sharing one database agree at once.
+ */
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const store = () => strapi.store({ type: 'plugin', name: 'photo-score', key: STORE_KEY });
+  const defaults = () => fromConfig(strapi.config.get('plugin::photo-score') as PluginConfig);
+
+  const get = async (): Promise<RuntimeSettings> => {
+      const saved = runtimeSettingsSchema.safeParse({ ...defaults(), ...((await store().get({})) as object | null) });
+      // A stored value that no longer validates (hand-edited row, older schema) must not
+      // stop uploads: fall back to the configured defaults and say so.
+      if (!saved.success) {
+        strapi.log.warn('[photo-score] stored settings are invalid; using config/plugins defaults');
+        return defaults();
+      }
+    return saved.data;
+  };
+
+  return {
+    get,
+
+    /** Partial updates are fine; unknown keys and out-of-range values are a 400 naming the field. */
+    async set(input: unknown): Promise<RuntimeSettings> {
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        throw new errors.ValidationError('body: expected a JSON object of settings');
+      }
+      const parsed = runtimeSettingsSchema.safeParse({ ...(await get()), ...input });
+      if (!parsed.success) throw toValidationError(parsed.error);
+      await store().set({ value: parsed.data });
+      return parsed.data;
+    },
+  };
+};

@@ -1,0 +1,111 @@
+import { rm } from 'node:fs/promises';
+import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import type { IncomingFile } from './prepare';
+import { withScoreFields } from './persistence';
+import type { Assessment } from './services/scoring';
+import type { RuntimeSettings } from './config';
+
+type UploadData = { fileInfo?: unknown; [key: string]: unknown };
+type UploadFn = (args: { data?: UploadData; files: IncomingFile | IncomingFile[] }, opts?: unknown) => Promise<unknown[]>;
+type ReplaceFn = (id: unknown, args: { data?: UploadData; file: IncomingFile }, opts?: unknown) => Promise<unknown>;
+interface UploadService {
+  upload: UploadFn;
+  replace: ReplaceFn;
+  [key: string]: unknown;
+}
+interface AssessService {
+  assess(file: IncomingFile, settings: RuntimeSettings): Promise<Assessment>;
+}
+interface SettingsService {
+  get(): Promise<RuntimeSettings>;
+}
+
+const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+const chunk = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+type Rejection = Extract<Assessment, { action: 'reject' }>;
+
+/**
+ * A refused upload must leave nothing behind, but Strapi's body middleware only deletes
+ * multipart temp files when the request succeeds. Only files that arrived with the
+ * current request are ours to delete; a programmatic caller's file stays untouched.
+ */
+async function discardRequestTempFiles(strapi: Core.Strapi, files: IncomingFile[]): Promise<void> {
+  const requestFiles = asArray(strapi.requestContext.get()?.request.files?.files as IncomingFile | IncomingFile[] | undefined);
+  await Promise.all(
+    files.filter((file) => requestFiles.includes(file)).map((file) => rm(file.filepath, { force: true })),
+  );
+}
+
+function refusal(rejections: Rejection[]): Error {
+  const message =
+    rejections.length === 1
+      ? `Upload refused: ${rejections[0].message}`
+      : `Upload refused, no file was stored: ${rejections.map((r) => r.message).join('; ')}`;
+  const details = { rejected: rejections.map(({ file, score, message: reason }) => ({ file, score, reason })) };
+  return rejections.some((r) => r.status === 413)
+    ? new errors.PayloadTooLargeError(message, details)
+    : new errors.ValidationError(message, details);
+}
+
+/**
+ * Wraps the upload service so every file is scored before anything is stored, whichever
+ * route or caller reaches it. A request with any refused file stores none of its files.
+ */
+export function installUploadHook(strapi: Core.Strapi): void {
+  const scoring = () => strapi.plugin('photo-score').service('scoring') as AssessService;
+  const settings = () => strapi.plugin('photo-score').service('settings') as SettingsService;
+
+  const assessAll = async (files: IncomingFile[]): Promise<Assessment[]> => {
+    const current = await settings().get();
+    const assessments: Assessment[] = [];
+    // One at a time: decoding is CPU-bound and the machine's cores also serve other requests.
+    for (const file of files) assessments.push(await scoring().assess(file, current));
+    const rejections = assessments.filter((a): a is Rejection => a.action === 'reject');
+    if (rejections.length > 0) {
+      await discardRequestTempFiles(strapi, files);
+      throw refusal(rejections);
+    }
+    return assessments;
+  };
+
+  const fieldsOf = (assessment: Assessment) => {
+    if (assessment.action !== 'accept') throw new Error('unreachable: refused uploads never reach storage');
+    return assessment.fields;
+  };
+
+  strapi.get('services').extend('plugin::upload.upload', (service: UploadService): UploadService => {
+    const upload: UploadFn = async ({ data = {}, files }, opts) => {
+      const fileArray = asArray(files);
+      const assessments = await assessAll(fileArray);
+      const { fileInfo, ...metas } = data;
+      const fileInfos = asArray(fileInfo);
+      const { concurrentUploadSize = 1 } = strapi.config.get('plugin::upload') as { concurrentUploadSize?: number };
+
+      // Uploading file by file gives each its own async context, so each row gets its own score.
+      const stored: unknown[] = [];
+      const indexed = fileArray.map((file, index) => ({ file, index }));
+      for (const batch of chunk(indexed, Math.max(1, concurrentUploadSize))) {
+        const results = await Promise.all(
+          batch.map(({ file, index }) =>
+            withScoreFields(fieldsOf(assessments[index]), () =>
+              service.upload({ data: { ...metas, fileInfo: fileInfos[index] }, files: file }, opts),
+            ),
+          ),
+        );
+        stored.push(...results.flat());
+      }
+      return stored;
+    };
+
+    const replace: ReplaceFn = async (id, args, opts) => {
+      const [assessment] = await assessAll([args.file]);
+      return withScoreFields(fieldsOf(assessment), () => service.replace(id, args, opts));
+    };
+
+    return { ...service, upload, replace };
+  });
+}

@@ -1,0 +1,58 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+
+/** A deterministic pseudo-random texture: a stand-in for photographic detail. */
+function texture(width: number, height: number, seed: number): Buffer {
+  const pixels = Buffer.alloc(width * height * 3);
+  let state = seed >>> 0;
+  for (let i = 0; i < pixels.length; i += 3) {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    const x = (i / 3) % width;
+    const y = Math.floor(i / 3 / width);
+    const grain = (state >>> 24) - 128;
+    pixels[i] = Math.max(0, Math.min(255, 90 + (x * 120) / width + grain * 0.5));
+    pixels[i + 1] = Math.max(0, Math.min(255, 60 + (y * 140) / height + grain * 0.4));
+    pixels[i + 2] = Math.max(0, Math.min(255, 150 - (x * 60) / width + grain * 0.3));
+  }
+  return pixels;
+}
+
+const shapes = (width: number, height: number): Buffer =>
+  Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+      <circle cx="${width * 0.3}" cy="${height * 0.4}" r="${height * 0.2}" fill="#f2c14e" stroke="#222" stroke-width="6"/>
+      <rect x="${width * 0.55}" y="${height * 0.25}" width="${width * 0.3}" height="${height * 0.45}" fill="#2e86ab" stroke="#fff" stroke-width="4"/>
+      <text x="${width * 0.1}" y="${height * 0.9}" font-size="${height * 0.08}" fill="#fff" font-family="sans-serif">Photo Score</text>
+    </svg>`,
+  );
+
+/** A crisp, colourful, well-exposed JPEG. */
+export async function crispPhoto(width = 1200, height = 900, seed = 7): Promise<Buffer> {
+  return sharp(texture(width, height, seed), { raw: { width, height, channels: 3 } })
+    .composite([{ input: shapes(width, height) }])
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+/** The same scene, heavily blurred and darkened: what people call a bad photo. */
+export async function blurryDarkPhoto(width = 1200, height = 900): Promise<Buffer> {
+  const crisp = await crispPhoto(width, height);
+  return sharp(crisp).blur(12).linear(0.25, 0).jpeg({ quality: 90 }).toBuffer();
+}
+
+export async function pngPhoto(): Promise<Buffer> {
+  return sharp(await crispPhoto(640, 480, 11)).png().toBuffer();
+}
+
+/** JPEG magic followed by garbage: declared and sniffed as JPEG, decodes to nothing. */
+export const corruptJpeg = (): Buffer => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4096, 0x5a)]);
+
+export const tinyPdf = (): Buffer =>
+  Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+
+export async function writeTemp(dir: string, name: string, bytes: Buffer): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, bytes);
+  return file;
+}

@@ -1,0 +1,165 @@
+import { readdir } from 'node:fs/promises';
+import { listFiles, startApp, type TestApp } from './helpers/strapi';
+import { attachAll, jpeg, type Upload } from './helpers/multipart';
+import { blurryDarkPhoto, corruptJpeg, crispPhoto } from './helpers/images';
+
+interface StoredFile {
+  id: number;
+  name: string;
+  photoScore: number | null;
+  photoScoreStatus: string;
+}
+
+/** A 2×2 24-bit BMP: a real image that sharp's libvips cannot decode. */
+const tinyBmp = (): Buffer => {
+  const header = Buffer.alloc(54);
+  header.write('BM', 0, 'latin1');
+  header.writeUInt32LE(54 + 16, 2);
+  header.writeUInt32LE(54, 10);
+  header.writeUInt32LE(40, 14);
+  header.writeInt32LE(2, 18);
+  header.writeInt32LE(2, 22);
+  header.writeUInt16LE(1, 26);
+  header.writeUInt16LE(24, 28);
+  header.writeUInt32LE(16, 34);
+  return Buffer.concat([header, Buffer.alloc(16, 0x80)]);
+};
+
+describe('the policy accepts, flags or refuses uploads, and a refusal leaves nothing behind', () => {
+  let app: TestApp;
+  let crisp: Buffer;
+  let blurry: Buffer;
+  let crispScore: number;
+  let blurryScore: number;
+
+  const upload = (uploads: Upload[]) =>
+    attachAll(app.http.post('/api/upload').set('Authorization', `Bearer ${app.apiToken}`), uploads);
+
+  const setSettings = async (body: Record<string, unknown>) => {
+    const res = await app.http.put('/photo-score/settings').set('Authorization', `Bearer ${app.adminToken}`).send(body);
+    expect(res.status).toBe(200);
+  };
+
+  const countRows = () => app.strapi.db.query('plugin::upload.file').count();
+
+  const snapshot = async () => ({
+    rows: await countRows(),
+    stored: await listFiles(app.uploadsDir),
+    temp: await readdir(app.tmpDir),
+  });
+
+  /** Successful requests delete their temp files without waiting, so only new ones count. */
+  const expectNothingNew = async (before: Awaited<ReturnType<typeof snapshot>>) => {
+    const after = await snapshot();
+    expect(after.rows).toBe(before.rows);
+    expect(after.stored).toEqual(before.stored);
+    expect(after.temp.filter((name) => !before.temp.includes(name))).toEqual([]);
+  };
+
+  beforeAll(async () => {
+    app = await startApp();
+    crisp = await crispPhoto();
+    blurry = await blurryDarkPhoto();
+    const res = await upload([jpeg('crisp.jpg', crisp), jpeg('blurry.jpg', blurry)]);
+    expect(res.status).toBe(201);
+    [crispScore, blurryScore] = (res.body as StoredFile[]).map((f) => f.photoScore as number);
+    expect(crispScore).toBeGreaterThan(blurryScore);
+  });
+  afterEach(async () => {
+    await setSettings({ rejectBelow: null, flagBelow: null, onScorerError: 'accept' });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('refuses an image below rejectBelow with a 400 naming the file, its score and the threshold, and stores nothing', async () => {
+    const threshold = Math.ceil(crispScore) + 1;
+    await setSettings({ rejectBelow: threshold });
+    const before = await snapshot();
+
+    const res = await upload([jpeg('too-weak.jpg', crisp)]);
+
+    expect(res.status).toBe(400);
+    const message: string = res.body.error.message;
+    expect(message).toContain('too-weak.jpg');
+    expect(message).toContain(String(crispScore));
+    expect(message).toContain(String(threshold));
+    await expectNothingNew(before);
+  });
+
+  it('refuses a whole multi-file request when one file is below the threshold', async () => {
+    await setSettings({ rejectBelow: (crispScore + blurryScore) / 2 });
+    const before = await snapshot();
+
+    const res = await upload([jpeg('good-one.jpg', crisp), jpeg('bad-one.jpg', blurry)]);
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('bad-one.jpg');
+    expect(res.body.error.message).not.toContain('good-one.jpg');
+    expect(res.body.error.details.rejected).toEqual([
+      expect.objectContaining({ file: 'bad-one.jpg', score: blurryScore }),
+    ]);
+    await expectNothingNew(before);
+  });
+
+  it('accepts an image exactly at the threshold', async () => {
+    await setSettings({ rejectBelow: crispScore });
+    const res = await upload([jpeg('at-threshold.jpg', crisp)]);
+    expect(res.status).toBe(201);
+  });
+
+  it('stores an image below flagBelow with status flagged', async () => {
+    await setSettings({ flagBelow: Math.ceil(crispScore) + 1 });
+    const res = await upload([jpeg('review-me.jpg', crisp)]);
+    expect(res.status).toBe(201);
+    expect((res.body as StoredFile[])[0].photoScoreStatus).toBe('flagged');
+  });
+
+  it('a refused replace leaves the existing asset as it was', async () => {
+    const created = await upload([jpeg('keeper.jpg', crisp)]);
+    const original = (created.body as StoredFile[])[0];
+    await setSettings({ rejectBelow: (crispScore + blurryScore) / 2 });
+    const before = await snapshot();
+
+    const res = await attachAll(
+      app.http.post(`/api/upload?id=${original.id}`).set('Authorization', `Bearer ${app.apiToken}`),
+      [jpeg('keeper.jpg', blurry)],
+    );
+
+    expect(res.status).toBe(400);
+    const row = (await app.strapi.db.query('plugin::upload.file').findOne({ where: { id: original.id } })) as StoredFile;
+    expect(row.photoScore).toBe(crispScore);
+    await expectNothingNew(before);
+  });
+
+  it('answers a corrupt image with a clear 400, never a 500, and stores nothing', async () => {
+    const before = await snapshot();
+    const res = await upload([jpeg('broken.jpg', corruptJpeg())]);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('broken.jpg');
+    expect(res.body.error.message).toMatch(/not a readable image/);
+    await expectNothingNew(before);
+  });
+
+  it('a text file posing as a JPEG is a 400', async () => {
+    const res = await upload([jpeg('notes.jpg', Buffer.from('these are not pixels\n'.repeat(50)))]);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('notes.jpg');
+  });
+
+  it('an image the scorer cannot decode is stored as failed by default, refused when onScorerError is reject', async () => {
+    const accepted = await upload([{ name: 'scan.bmp', bytes: tinyBmp(), contentType: 'image/bmp' }]);
+    expect(accepted.status).toBe(201);
+    const [file] = accepted.body as StoredFile[];
+    expect(file.photoScoreStatus).toBe('failed');
+    expect(file.photoScore).toBeNull();
+
+    await setSettings({ onScorerError: 'reject' });
+    const before = await snapshot();
+    const refused = await upload([{ name: 'scan2.bmp', bytes: tinyBmp(), contentType: 'image/bmp' }]);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toContain('scan2.bmp');
+    expect(refused.body.error.message).toMatch(/could not be scored/);
+    await expectNothingNew(before);
+  });
+});

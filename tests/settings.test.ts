@@ -1,0 +1,99 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { APP_DIR, startApp, type TestApp } from './helpers/strapi';
+
+describe('settings admin API', () => {
+  let app: TestApp;
+  let editorToken: string;
+
+  beforeAll(async () => {
+    app = await startApp({ PHOTO_SCORE_FLAG_BELOW: '35' });
+    const editorRole = (await app.strapi.db.query('admin::role').findOne({ where: { code: 'strapi-editor' } })) as { id: number };
+    const editor = { email: 'editor@photo-score.test', password: 'Editor-pass-1' };
+    await app.strapi.service('admin::user').create({
+      ...editor,
+      firstname: 'Eddie',
+      lastname: 'Editor',
+      isActive: true,
+      roles: [editorRole.id],
+    });
+    const login = await app.http.post('/admin/login').send(editor);
+    expect(login.status).toBe(200);
+    editorToken = login.body.data.token;
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const asAdmin = (req: ReturnType<TestApp['http']['get']>) => req.set('Authorization', `Bearer ${app.adminToken}`);
+
+  it('answers 401 without an admin token', async () => {
+    expect((await app.http.get('/photo-score/settings')).status).toBe(401);
+    expect((await app.http.put('/photo-score/settings').send({ rejectBelow: 10 })).status).toBe(401);
+  });
+
+  it('answers 401 to a content API token', async () => {
+    const res = await app.http.get('/photo-score/settings').set('Authorization', `Bearer ${app.apiToken}`);
+    expect(res.status).toBe(401);
+  });
+
+  it('answers 403 to an admin whose role lacks the permission', async () => {
+    const read = await app.http.get('/photo-score/settings').set('Authorization', `Bearer ${editorToken}`);
+    expect(read.status).toBe(403);
+    const write = await app.http
+      .put('/photo-score/settings')
+      .set('Authorization', `Bearer ${editorToken}`)
+      .send({ rejectBelow: 90 });
+    expect(write.status).toBe(403);
+  });
+
+  it('starts from the defaults in config/plugins', async () => {
+    const res = await asAdmin(app.http.get('/photo-score/settings'));
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ rejectBelow: null, flagBelow: 35, onScorerError: 'accept' });
+  });
+
+  it.each([
+    [{ rejectBelow: 150 }, 'rejectBelow'],
+    [{ flagBelow: -1 }, 'flagBelow'],
+    [{ rejectBelow: 'high' }, 'rejectBelow'],
+    [{ onScorerError: 'panic' }, 'onScorerError'],
+    [{ rejectBelow: 50, flagBelow: 20 }, 'flagBelow'],
+    [{ rejectbelow: 20 }, 'rejectbelow'],
+  ])('answers 400 naming the field for %j', async (body, field) => {
+    const res = await asAdmin(app.http.put('/photo-score/settings')).send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain(field);
+  });
+
+  it('saves valid settings in the plugin store, where they outlive the request', async () => {
+    const res = await asAdmin(app.http.put('/photo-score/settings')).send({ rejectBelow: 12.5, onScorerError: 'reject' });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ rejectBelow: 12.5, flagBelow: 35, onScorerError: 'reject' });
+
+    const stored = await app.strapi.store({ type: 'plugin', name: 'photo-score', key: 'settings' }).get({});
+    expect(stored).toEqual({ rejectBelow: 12.5, flagBelow: 35, onScorerError: 'reject' });
+    expect((await asAdmin(app.http.get('/photo-score/settings'))).body.data).toEqual(stored);
+  });
+
+  it('the super admin holds both plugin permissions', async () => {
+    const res = await app.http.get('/admin/users/me/permissions').set('Authorization', `Bearer ${app.adminToken}`);
+    const actions = (res.body.data as Array<{ action: string }>).map((p) => p.action);
+    expect(actions).toEqual(expect.arrayContaining(['plugin::photo-score.settings.read', 'plugin::photo-score.settings.update']));
+  });
+});
+
+describe('plugin config', () => {
+  it('a bad value in config/plugins stops Strapi with a message naming the key', () => {
+    const boot = `require('@strapi/strapi').createStrapi({ appDir: ${JSON.stringify(APP_DIR)}, distDir: ${JSON.stringify(APP_DIR)} }).load().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); })`;
+    const run = spawnSync(process.execPath, ['-e', boot], {
+      cwd: path.resolve(APP_DIR, '..', '..'),
+      env: { ...process.env, PHOTO_SCORE_REJECT_BELOW: '140', DATABASE_FILENAME: ':memory:', STRAPI_TELEMETRY_DISABLED: 'true' },
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr + run.stdout).toMatch(/photo-score/);
+    expect(run.stderr + run.stdout).toMatch(/rejectBelow/);
+  });
+});
