@@ -29,13 +29,16 @@ async function postgresReachable() {
 }
 
 function jest(label, extraArgs, env) {
-  const report = path.join(mkdtempSync(path.join(os.tmpdir(), 'photo-score-jest-')), 'report.json');
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'photo-score-jest-'));
+  const report = path.join(scratch, 'report.json');
+  const tmp = mkdtempSync(path.join(scratch, 'tmp-'));
   console.log(`\n=== ${label} ===`);
   const status = run(
     process.execPath,
     [require.resolve('jest/bin/jest'), '--runInBand', '--json', `--outputFile=${report}`, ...extraArgs, ...jestArgs],
     // Without vm-modules Strapi's MIME sniffing (file-type, ESM) is skipped silently on every upload.
-    { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim(), ...env },
+    // A private TMPDIR lets the tests see every temp file an upload leaves behind.
+    { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim(), TMPDIR: tmp, ...env },
   );
   let counts = { passed: 0, failed: 0, skipped: 0 };
   try {

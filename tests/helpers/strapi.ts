@@ -16,7 +16,10 @@ export interface TestApp {
   http: TestAgent;
   /** Where the local upload provider writes, private to this app. */
   uploadsDir: string;
-  /** os.tmpdir() for this process while the app runs: multipart temp files land here. */
+  /**
+   * Where multipart temp files land: the real os.tmpdir(). Jest gives each test file its own
+   * copy of process.env, so only the runner's TMPDIR (scripts/test.js makes a fresh one) moves it.
+   */
   tmpDir: string;
   /** An admin JWT for the super admin created at boot. */
   adminToken: string;
@@ -49,9 +52,8 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   const root = await mkdtemp(path.join(os.tmpdir(), 'photo-score-test-'));
   const publicDir = path.join(root, 'public');
   const uploadsDir = path.join(publicDir, 'uploads');
-  const tmpDir = path.join(root, 'tmp');
+  const tmpDir = os.tmpdir();
   await mkdir(uploadsDir, { recursive: true });
-  await mkdir(tmpDir, { recursive: true });
 
   const schema = `photo_score_${randomBytes(4).toString('hex')}`;
   if (usingPostgres()) {
@@ -62,11 +64,10 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   Object.assign(process.env, {
     NODE_ENV: 'test',
     PUBLIC_DIR: publicDir,
-    TMPDIR: tmpDir,
     DATABASE_FILENAME: path.join(root, 'data.db'),
     DATABASE_SCHEMA: schema,
     STRAPI_TELEMETRY_DISABLED: 'true',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'error',
     BROWSER: 'none',
     ...env,
   });

@@ -1,11 +1,11 @@
-const { winston, formats: { prettyPrint, levelFilterMiddleware } } = require('@strapi/logger');
+const { winston, formats: { prettyPrint, levelFilter } } = require('@strapi/logger');
 
 // LOG_LEVEL=warn keeps test output to what matters.
 module.exports = {
   transports: [
     new winston.transports.Console({
       level: process.env.LOG_LEVEL || 'http',
-      format: winston.format.combine(levelFilterMiddleware(process.env.LOG_LEVEL || 'http'), prettyPrint({ timestamps: 'YYYY-MM-DD hh:mm:ss.SSS' })),
+      format: winston.format.combine(levelFilter(process.env.LOG_LEVEL || 'http'), prettyPrint({ timestamps: 'YYYY-MM-DD hh:mm:ss.SSS' })),
     }),
   ],
 };
