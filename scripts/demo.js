@@ -17,7 +17,7 @@ function step(label, command, args, cwd) {
 }
 
 step('building the plugin', 'npm', ['run', 'build', '--silent'], root);
-if (!existsSync(path.join(app, 'dist', 'build', 'index.html')) || process.argv.includes('--rebuild')) {
+if (!existsSync(path.join(app, 'build', 'index.html')) || process.argv.includes('--rebuild')) {
   step('building the admin panel (about a minute, once)', strapiBin, ['build'], app);
 }
 console.log(`

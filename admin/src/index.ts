@@ -1,0 +1,52 @@
+import type { PluginDefinition } from '@strapi/strapi/admin';
+
+import { PERMISSIONS } from './permissions';
+import { PLUGIN_ID } from './pluginId';
+import { getTranslation } from './utils/getTranslation';
+
+type TranslationModule = { default: Record<string, string> };
+
+const prefixTranslations = (data: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(data).map(([key, value]) => [getTranslation(key), value]));
+
+const plugin: PluginDefinition = {
+  register(app) {
+    app.addSettingsLink(
+      {
+        id: PLUGIN_ID,
+        intlLabel: { id: getTranslation('settings.section'), defaultMessage: 'Photo Score' },
+      },
+      {
+        id: `${PLUGIN_ID}-thresholds`,
+        // Relative to /settings: the page is served at /admin/settings/photo-score.
+        to: PLUGIN_ID,
+        intlLabel: { id: getTranslation('settings.link'), defaultMessage: 'Thresholds' },
+        Component: () =>
+          import('./pages/SettingsPage').then((mod) => ({ default: mod.ProtectedSettingsPage })),
+        permissions: PERMISSIONS.read,
+      }
+    );
+
+    app.registerPlugin({
+      id: PLUGIN_ID,
+      name: 'Photo Score',
+    });
+  },
+
+  async registerTrads({ locales }) {
+    return Promise.all(
+      locales.map(async (locale) => {
+        try {
+          const { default: data } = (await import(`./translations/${locale}.json`)) as TranslationModule;
+
+          return { data: prefixTranslations(data), locale };
+        } catch {
+          // No translation file for this locale: the admin falls back to the defaultMessages.
+          return { data: {}, locale };
+        }
+      })
+    );
+  },
+};
+
+export default plugin;

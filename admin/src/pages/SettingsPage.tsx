@@ -1,0 +1,349 @@
+import * as React from 'react';
+
+import {
+  Box,
+  Button,
+  Field,
+  Flex,
+  Grid,
+  NumberInput,
+  Radio,
+  Typography,
+} from '@strapi/design-system';
+import { Check } from '@strapi/icons';
+import {
+  Layouts,
+  Page,
+  isFetchError,
+  useFetchClient,
+  useNotification,
+  useRBAC,
+} from '@strapi/strapi/admin';
+import { useIntl } from 'react-intl';
+
+import { PERMISSIONS } from '../permissions';
+import { PLUGIN_ID } from '../pluginId';
+import { getTranslation } from '../utils/getTranslation';
+import {
+  DEFAULT_SETTINGS,
+  SCORE_MAX,
+  SCORE_MIN,
+  hasErrors,
+  isSameSettings,
+  parseServerError,
+  parseSettingsResponse,
+  validateSettings,
+  type FieldErrors,
+  type FieldMessage,
+  type OnScorerError,
+  type PhotoScoreSettings,
+  type SettingsField,
+} from '../utils/settings';
+
+const SETTINGS_URL = `/${PLUGIN_ID}/settings`;
+
+type LoadState = 'loading' | 'ready' | 'error';
+
+/** Reads the JSON body Strapi sent with a failed request, if any. */
+const errorBody = (error: unknown): unknown => (isFetchError(error) ? error.response?.data : undefined);
+
+const SettingsPage = () => {
+  const { formatMessage } = useIntl();
+  const { toggleNotification } = useNotification();
+  const { get, put } = useFetchClient();
+  const {
+    allowedActions: { canUpdate },
+    isLoading: isLoadingPermissions,
+  } = useRBAC(PERMISSIONS.update);
+
+  const [loadState, setLoadState] = React.useState<LoadState>('loading');
+  const [initialValues, setInitialValues] = React.useState<PhotoScoreSettings>(DEFAULT_SETTINGS);
+  const [values, setValues] = React.useState<PhotoScoreSettings>(DEFAULT_SETTINGS);
+  const [serverErrors, setServerErrors] = React.useState<FieldErrors>({});
+  const [isSubmitting, setIsSubmitting] = React.useState(false);
+  const [loadError, setLoadError] = React.useState<string | undefined>(undefined);
+
+  const t = React.useCallback(
+    (id: string, defaultMessage: string, values?: Record<string, string | number>) =>
+      formatMessage({ id: getTranslation(id), defaultMessage }, values),
+    [formatMessage]
+  );
+
+  const formatFieldMessage = (message: FieldMessage | string | undefined): string | undefined => {
+    if (message === undefined || typeof message === 'string') {
+      return message;
+    }
+
+    return t(message.id, message.defaultMessage, message.values);
+  };
+
+  React.useEffect(() => {
+    let active = true;
+
+    get(SETTINGS_URL)
+      .then(({ data }) => {
+        if (!active) {
+          return;
+        }
+
+        const settings = parseSettingsResponse(data);
+        setInitialValues(settings);
+        setValues(settings);
+        setLoadState('ready');
+      })
+      .catch((error: unknown) => {
+        if (!active) {
+          return;
+        }
+
+        setLoadError(parseServerError(errorBody(error)).message);
+        setLoadState('error');
+      });
+
+    return () => {
+      active = false;
+    };
+  }, [get]);
+
+  const clientErrors = validateSettings(values);
+  const isDirty = !isSameSettings(values, initialValues);
+  const canSave = Boolean(canUpdate) && !isLoadingPermissions;
+  const readOnly = !canSave;
+
+  const errorFor = (field: SettingsField): string | undefined =>
+    formatFieldMessage(clientErrors[field] ?? serverErrors[field]);
+
+  const setField = <K extends SettingsField>(field: K, value: PhotoScoreSettings[K]) => {
+    setValues((previous) => ({ ...previous, [field]: value }));
+    setServerErrors((previous) => {
+      if (previous[field] === undefined) {
+        return previous;
+      }
+
+      const next = { ...previous };
+      delete next[field];
+      return next;
+    });
+  };
+
+  const handleThresholdChange = (field: 'rejectBelow' | 'flagBelow') => (value: number | undefined) => {
+    setField(field, value === undefined || Number.isNaN(value) ? null : value);
+  };
+
+  const handleSubmit = async (event: React.FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+
+    if (!canSave || !isDirty || isSubmitting) {
+      return;
+    }
+
+    if (hasErrors(clientErrors)) {
+      toggleNotification({
+        type: 'warning',
+        message: t('settings.notification.invalid', 'Fix the highlighted fields before saving.'),
+      });
+      return;
+    }
+
+    setIsSubmitting(true);
+
+    try {
+      const payload: PhotoScoreSettings = { ...values };
+      const { data } = await put<unknown, PhotoScoreSettings>(SETTINGS_URL, payload);
+      // Trust what the server stored when it answers with the settings; else what was sent.
+      const saved =
+        typeof data === 'object' && data !== null && 'data' in data ? parseSettingsResponse(data) : payload;
+
+      setInitialValues(saved);
+      setValues(saved);
+      setServerErrors({});
+      toggleNotification({
+        type: 'success',
+        message: t('settings.notification.saved', 'Photo Score settings saved'),
+      });
+    } catch (error: unknown) {
+      const { message, fieldErrors } = parseServerError(errorBody(error));
+
+      setServerErrors(fieldErrors);
+      toggleNotification({
+        type: 'danger',
+        message: message ?? t('settings.notification.saveError', 'The settings could not be saved.'),
+      });
+    } finally {
+      setIsSubmitting(false);
+    }
+  };
+
+  if (loadState === 'loading' || isLoadingPermissions) {
+    return <Page.Loading />;
+  }
+
+  if (loadState === 'error') {
+    return (
+      <Page.Error
+        content={
+          loadError ?? t('settings.notification.loadError', 'The Photo Score settings could not be loaded.')
+        }
+      />
+    );
+  }
+
+  const rejectError = errorFor('rejectBelow');
+  const flagError = errorFor('flagBelow');
+  const onScorerErrorError = errorFor('onScorerError');
+
+  return (
+    <Page.Main>
+      <Page.Title>{t('settings.page.title', 'Settings - Photo Score')}</Page.Title>
+      <form onSubmit={handleSubmit} noValidate>
+        <Layouts.Header
+          title={t('settings.header.title', 'Photo Score')}
+          subtitle={t(
+            'settings.header.subtitle',
+            'Decide what happens to uploaded images according to their quality score'
+          )}
+          primaryAction={
+            <Button
+              type="submit"
+              size="S"
+              startIcon={<Check />}
+              loading={isSubmitting}
+              disabled={readOnly || !isDirty || isSubmitting}
+            >
+              {t('settings.save', 'Save')}
+            </Button>
+          }
+        />
+        <Layouts.Content>
+          <Flex direction="column" alignItems="stretch" gap={6}>
+            {readOnly ? (
+              <Box background="warning100" borderColor="warning200" padding={4} hasRadius>
+                <Typography variant="omega" textColor="warning700">
+                  {t('settings.readOnly', 'You can view these settings but you are not allowed to change them.')}
+                </Typography>
+              </Box>
+            ) : null}
+
+            <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
+              <Flex direction="column" alignItems="stretch" gap={4}>
+                <Typography variant="delta" tag="h2">
+                  {t('settings.thresholds.title', 'Thresholds')}
+                </Typography>
+                <Flex direction="column" alignItems="stretch" gap={1}>
+                  <Typography variant="sigma" textColor="neutral600" tag="h3">
+                    {t('settings.scale.title', 'Score scale')}
+                  </Typography>
+                  <Typography variant="omega" textColor="neutral600" tag="p">
+                    {t(
+                      'settings.scale.description',
+                      'Every image is scored from 0 to 100, in five classes: very bad 0–20, bad 20–40, average 40–60, good 60–80, excellent 80–100.'
+                    )}
+                  </Typography>
+                </Flex>
+                <Grid.Root gap={6}>
+                  <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
+                    <Field.Root
+                      name="rejectBelow"
+                      error={rejectError}
+                      hint={t(
+                        'settings.rejectBelow.hint',
+                        'Uploads scoring below this are refused with a 400 and nothing is stored. Leave empty to turn off.'
+                      )}
+                    >
+                      <Field.Label>{t('settings.rejectBelow.label', 'Reject uploads scoring below')}</Field.Label>
+                      <NumberInput
+                        value={values.rejectBelow ?? undefined}
+                        onValueChange={handleThresholdChange('rejectBelow')}
+                        placeholder={t('settings.threshold.placeholder', 'Off')}
+                        min={SCORE_MIN}
+                        max={SCORE_MAX}
+                        step={1}
+                        disabled={readOnly}
+                      />
+                      <Field.Error />
+                      <Field.Hint />
+                    </Field.Root>
+                  </Grid.Item>
+                  <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
+                    <Field.Root
+                      name="flagBelow"
+                      error={flagError}
+                      hint={t(
+                        'settings.flagBelow.hint',
+                        'Uploads scoring below this are stored with status flagged for review. Leave empty to turn off.'
+                      )}
+                    >
+                      <Field.Label>{t('settings.flagBelow.label', 'Flag uploads scoring below')}</Field.Label>
+                      <NumberInput
+                        value={values.flagBelow ?? undefined}
+                        onValueChange={handleThresholdChange('flagBelow')}
+                        placeholder={t('settings.threshold.placeholder', 'Off')}
+                        min={SCORE_MIN}
+                        max={SCORE_MAX}
+                        step={1}
+                        disabled={readOnly}
+                      />
+                      <Field.Error />
+                      <Field.Hint />
+                    </Field.Root>
+                  </Grid.Item>
+                </Grid.Root>
+              </Flex>
+            </Box>
+
+            <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
+              <Flex direction="column" alignItems="stretch" gap={3}>
+                <Typography variant="delta" tag="h2" id="photo-score-on-scorer-error-label">
+                  {t('settings.onScorerError.title', 'When scoring fails')}
+                </Typography>
+                <Typography variant="pi" textColor="neutral600" tag="p" id="photo-score-on-scorer-error-hint">
+                  {t(
+                    'settings.onScorerError.hint',
+                    'The scorer may time out or be unreachable: choose whether uploads go through anyway.'
+                  )}
+                </Typography>
+                <Radio.Group
+                  name="onScorerError"
+                  value={values.onScorerError}
+                  onValueChange={(value: string) => {
+                    if (value === 'accept' || value === 'reject') {
+                      setField('onScorerError', value satisfies OnScorerError);
+                    }
+                  }}
+                  disabled={readOnly}
+                  aria-labelledby="photo-score-on-scorer-error-label"
+                  aria-describedby="photo-score-on-scorer-error-hint"
+                >
+                  <Radio.Item value="accept">
+                    {t(
+                      'settings.onScorerError.accept',
+                      'Accept: store the upload and mark its score as failed (default)'
+                    )}
+                  </Radio.Item>
+                  <Radio.Item value="reject">
+                    {t('settings.onScorerError.reject', 'Reject: refuse the upload')}
+                  </Radio.Item>
+                </Radio.Group>
+                {onScorerErrorError ? (
+                  <Typography variant="pi" textColor="danger600" role="alert">
+                    {onScorerErrorError}
+                  </Typography>
+                ) : null}
+              </Flex>
+            </Box>
+          </Flex>
+        </Layouts.Content>
+      </form>
+    </Page.Main>
+  );
+};
+
+/** The settings page behind the `plugin::photo-score.settings.read` permission. */
+const ProtectedSettingsPage = () => (
+  <Page.Protect permissions={PERMISSIONS.read}>
+    <SettingsPage />
+  </Page.Protect>
+);
+
+export { SettingsPage, ProtectedSettingsPage };
+export default ProtectedSettingsPage;
