@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { listFiles, startApp, type TestApp } from './helpers/strapi';
 import { attachAll, jpeg, type Upload } from './helpers/multipart';
-import { blurryDarkPhoto, corruptJpeg, crispPhoto } from './helpers/images';
+import { blurryDarkPhoto, corruptJpeg, crispPhoto, pngClaiming } from './helpers/images';
 
 interface StoredFile {
   id: number;
@@ -138,6 +138,15 @@ describe('the policy accepts, flags or refuses uploads, and a refusal leaves not
     expect(res.status).toBe(400);
     expect(res.body.error.message).toContain('broken.jpg');
     expect(res.body.error.message).toMatch(/not a readable image/);
+    await expectNothingNew(before);
+  });
+
+  it('refuses an image above maxInputPixels with a 413 before decoding it', async () => {
+    const before = await snapshot();
+    const res = await upload([{ name: 'bomb.png', bytes: pngClaiming(20000, 20000), contentType: 'image/png' }]);
+    expect(res.status).toBe(413);
+    expect(res.body.error.message).toContain('bomb.png');
+    expect(res.body.error.message).toContain('100,000,000 pixels');
     await expectNothingNew(before);
   });
 

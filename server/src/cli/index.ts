@@ -1,0 +1,189 @@
+/**
+ * `photo-score` command line: scores image files with the embedded scorer, no Strapi needed.
+ *
+ *   photo-score score <file-or-dir>... [--json]
+ *
+ * Bundled to dist/cli.js (npm run build:cli) and started by bin/photo-score.js.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+import { decodeWorkingImage } from '../prepare/decode';
+import { DIMENSION_NAMES, scoreLocal, type LocalScore } from '../scorers/local';
+import { QUALITY_CLASS_LABELS, scoreToClass } from '../scorers/score-class';
+
+// Re-exported so scripts and benchmarks can use the bundle without Strapi.
+export { decodeWorkingImage, UnreadableImageError } from '../prepare/decode';
+export { scoreLocal, LOCAL_MODEL_VERSION } from '../scorers/local';
+export { scoreToClass } from '../scorers/score-class';
+
+/** Where the CLI writes; injectable so it can be driven in-process. */
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const processOutput: CliOutput = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export const EXIT_OK = 0;
+export const EXIT_SOME_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff']);
+
+export const USAGE = `Usage: photo-score score <file-or-directory>... [--json]
+
+Scores images for technical quality (0–100, class 1–5) with the embedded offline scorer.
+Directories are searched recursively for ${[...IMAGE_EXTENSIONS].join(' ')} files.
+
+Options:
+  --json      one JSON object per image and line:
+              {"file":…,"score":…,"class":…,"dimensions":{…}} or {"file":…,"error":"…"}
+  -h, --help  show this help
+
+Exit status: 0 all images scored, 1 some could not be read, 2 usage error.`;
+
+interface ScoreCommand {
+  paths: string[];
+  json: boolean;
+}
+
+type ParsedArguments = { kind: 'help' } | { kind: 'usage-error'; message: string } | { kind: 'score'; command: ScoreCommand };
+
+export function parseArguments(argv: readonly string[]): ParsedArguments {
+  if (argv.some((arg) => arg === '-h' || arg === '--help') || argv[0] === 'help') return { kind: 'help' };
+  const [command, ...rest] = argv;
+  if (command === undefined) return { kind: 'usage-error', message: 'missing command' };
+  if (command !== 'score') return { kind: 'usage-error', message: `unknown command '${command}'` };
+
+  const paths: string[] = [];
+  let json = false;
+  let optionsEnded = false;
+  for (const arg of rest) {
+    if (!optionsEnded && arg === '--') optionsEnded = true;
+    else if (!optionsEnded && arg === '--json') json = true;
+    else if (!optionsEnded && arg.startsWith('-') && arg !== '-') return { kind: 'usage-error', message: `unknown option '${arg}'` };
+    else paths.push(arg);
+  }
+  if (paths.length === 0) return { kind: 'usage-error', message: 'score needs at least one file or directory' };
+  return { kind: 'score', command: { paths, json } };
+}
+
+function isImageFile(name: string): boolean {
+  return IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase());
+}
+
+/** Image files under a directory, recursively, in a stable (sorted) order; symlink loops are skipped. */
+async function imagesUnder(directory: string, visited: Set<string>): Promise<string[]> {
+  const real = await fs.realpath(directory);
+  if (visited.has(real)) return [];
+  visited.add(real);
+  const entries = (await fs.readdir(directory, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  const files: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(directory, entry.name);
+    const stat = entry.isSymbolicLink() ? await fs.stat(full).catch(() => undefined) : entry;
+    if (stat?.isDirectory()) files.push(...(await imagesUnder(full, visited)));
+    else if (stat?.isFile() && isImageFile(entry.name)) files.push(full);
+  }
+  return files;
+}
+
+type Target = { file: string } | { file: string; error: string };
+
+/** Files to score, in argument order. Named files are taken whatever their extension. */
+async function resolveTargets(paths: readonly string[], output: CliOutput): Promise<Target[]> {
+  const targets: Target[] = [];
+  const visited = new Set<string>();
+  for (const given of paths) {
+    const stat = await fs.stat(given).catch(() => undefined);
+    if (!stat) {
+      targets.push({ file: given, error: 'no such file or directory' });
+    } else if (stat.isDirectory()) {
+      const found = await imagesUnder(given, visited);
+      if (found.length === 0) output.err(`photo-score: no images found in ${given}`);
+      targets.push(...found.map((file) => ({ file })));
+    } else {
+      targets.push({ file: given });
+    }
+  }
+  return targets;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function scoreFile(file: string): Promise<LocalScore> {
+  return scoreLocal(await decodeWorkingImage(file));
+}
+
+const DIMENSION_HEADINGS: Readonly<Record<(typeof DIMENSION_NAMES)[number], string>> = {
+  sharpness: 'sharp',
+  exposure: 'expos',
+  contrast: 'contr',
+  colourfulness: 'colour',
+  saturation: 'satur',
+  noise: 'noise',
+  compression: 'compr',
+  resolution: 'resol',
+};
+
+function tableHeader(): string {
+  const dimensions = DIMENSION_NAMES.map((name) => DIMENSION_HEADINGS[name].padStart(7)).join('');
+  return `${'score'.padStart(5)}  ${'class'.padEnd(13)}${dimensions}  file`;
+}
+
+function tableRow(file: string, result: LocalScore): string {
+  const quality = scoreToClass(result.score);
+  const label = `${quality} ${QUALITY_CLASS_LABELS[quality]}`;
+  const dimensions = DIMENSION_NAMES.map((name) => String(result.dimensions[name]).padStart(7)).join('');
+  return `${result.score.toFixed(1).padStart(5)}  ${label.padEnd(13)}${dimensions}  ${file}`;
+}
+
+function jsonRow(file: string, result: LocalScore): string {
+  return JSON.stringify({ file, score: result.score, class: scoreToClass(result.score), dimensions: result.dimensions });
+}
+
+async function runScore(command: ScoreCommand, output: CliOutput): Promise<number> {
+  const targets = await resolveTargets(command.paths, output);
+  let failed = 0;
+  if (!command.json && targets.some((target) => !('error' in target))) output.out(tableHeader());
+  for (const target of targets) {
+    let result: LocalScore | undefined;
+    let problem = 'error' in target ? target.error : undefined;
+    if (problem === undefined) {
+      try {
+        result = await scoreFile(target.file);
+      } catch (error) {
+        problem = errorMessage(error);
+      }
+    }
+    if (result) {
+      output.out(command.json ? jsonRow(target.file, result) : tableRow(target.file, result));
+    } else {
+      failed++;
+      if (command.json) output.out(JSON.stringify({ file: target.file, error: problem }));
+      else output.err(`photo-score: ${target.file}: ${problem}`);
+    }
+  }
+  return failed > 0 ? EXIT_SOME_FAILED : EXIT_OK;
+}
+
+/** Runs the CLI and resolves to the exit code; never calls process.exit itself. */
+export async function runCli(argv: readonly string[], output: CliOutput = processOutput): Promise<number> {
+  const parsed = parseArguments(argv);
+  switch (parsed.kind) {
+    case 'help':
+      output.out(USAGE);
+      return EXIT_OK;
+    case 'usage-error':
+      output.err(`photo-score: ${parsed.message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    case 'score':
+      return runScore(parsed.command, output);
+  }
+}
