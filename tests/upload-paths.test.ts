@@ -181,4 +181,25 @@ describe('every upload path scores images before they are stored', () => {
     const expected = (all.body as StoredFile[]).filter((f) => (f.photoScoreClass ?? 0) >= 2).length;
     expect(files).toHaveLength(expected);
   });
+
+  it('front ends rank and filter assets by score through GraphQL', async () => {
+    const query = `{
+      uploadFiles(filters: { photoScoreClass: { gte: 2 } }, sort: "photoScore:desc") {
+        name photoScore photoScoreClass photoScoreStatus
+      }
+    }`;
+    const res = await app.http.post('/graphql').set('Authorization', `Bearer ${app.apiToken}`).send({ query });
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    const files = res.body.data.uploadFiles as StoredFile[];
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect(file.photoScoreClass).toBeGreaterThanOrEqual(2);
+    const scores = files.map((f) => f.photoScore as number);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+
+    const rest = await app.http
+      .get('/api/upload/files?sort=photoScore:desc&filters[photoScoreClass][$gte]=2')
+      .set('Authorization', `Bearer ${app.apiToken}`);
+    expect(files.map((f) => f.name)).toEqual((rest.body as StoredFile[]).map((f) => f.name));
+  });
 });
