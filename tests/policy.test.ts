@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { listFiles, startApp, type TestApp } from './helpers/strapi';
+import { uploadFromUrl, withRemoteImage } from './helpers/remote';
 import { attachAll, jpeg, type Upload } from './helpers/multipart';
 import { blurryDarkPhoto, corruptJpeg, crispPhoto, pngClaiming } from './helpers/images';
 
@@ -99,6 +100,19 @@ describe('the policy accepts, flags or refuses uploads, and a refusal leaves not
     expect(res.body.error.details.rejected).toEqual([
       expect.objectContaining({ file: 'bad-one.jpg', score: blurryScore }),
     ]);
+    await expectNothingNew(before);
+  });
+
+  it('refuses a Media Library upload from URL below rejectBelow, stores nothing, and says why', async () => {
+    await setSettings({ rejectBelow: Math.ceil(crispScore) + 1 });
+    const before = await snapshot();
+
+    const summary = await withRemoteImage(crisp, (url) => uploadFromUrl(app.http, app.adminToken, url));
+
+    expect(summary.data).toEqual([]);
+    expect(summary.errors).toHaveLength(1);
+    expect(summary.errors[0].message).toContain('remote-photo.jpg');
+    expect(summary.errors[0].message).toContain(`below the minimum of ${Math.ceil(crispScore) + 1}`);
     await expectNothingNew(before);
   });
 

@@ -1,7 +1,6 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { startApp, type TestApp } from './helpers/strapi';
+import { uploadFromUrl, withRemoteImage } from './helpers/remote';
 import { attachAll, jpeg } from './helpers/multipart';
 import { blurryDarkPhoto, crispPhoto, pngPhoto, tinyPdf, writeTemp } from './helpers/images';
 
@@ -85,28 +84,10 @@ describe('every upload path scores images before they are stored', () => {
   });
 
   it('admin upload from URL scores the fetched image', async () => {
-    const server = http.createServer((req, res) => {
-      res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': String(crisp.length) });
-      res.end(crisp);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    try {
-      // 0.0.0.0 reaches this machine's loopback listener; Strapi's SSRF list blocks 127.0.0.0/8 by name.
-      const res = await app.http
-        .post('/upload/actions/upload-from-urls')
-        .set('Authorization', `Bearer ${app.adminToken}`)
-        .send({ urls: [`http://0.0.0.0:${port}/remote-photo.jpg`] });
-      expect(res.status).toBe(200);
-      const complete = res.text.split('\n\n').find((frame) => frame.startsWith('event: stream:complete'));
-      expect(complete).toBeDefined();
-      const payload = JSON.parse((complete as string).split('data: ')[1]) as { data: StoredFile[]; errors: unknown[] };
-      expect(payload.errors).toEqual([]);
-      expect(payload.data).toHaveLength(1);
-      expectScored(await fetchFile(payload.data[0].id));
-    } finally {
-      server.close();
-    }
+    const summary = await withRemoteImage(crisp, (url) => uploadFromUrl(app.http, app.adminToken, url));
+    expect(summary.errors).toEqual([]);
+    expect(summary.data).toHaveLength(1);
+    expectScored(await fetchFile(summary.data[0].id));
   });
 
   it('replace (POST /api/upload?id=) rescores the new bytes on the same asset', async () => {
