@@ -91,7 +91,9 @@ async function photoLikeJpeg() {
     const r = 60 + ((k * 131) % 260);
     const hue = (k * 47) % 360;
     shapes.push(`<circle cx="${x}" cy="${y}" r="${r}" fill="hsl(${hue},55%,45%)"/>`);
-    shapes.push(`<rect x="${(x + 900) % WIDTH}" y="${y - 300}" width="${r * 2}" height="${r}" fill="hsl(${(hue + 180) % 360},40%,60%)"/>`);
+    shapes.push(
+      `<rect x="${(x + 900) % WIDTH}" y="${y - 300}" width="${r * 2}" height="${r}" fill="hsl(${(hue + 180) % 360},40%,60%)"/>`,
+    );
   }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}">
     <defs>
@@ -107,7 +109,9 @@ async function photoLikeJpeg() {
     ${shapes.join('\n    ')}
     <text x="300" y="700" font-family="sans-serif" font-size="220" fill="#fff">Benchmark scene</text>
   </svg>`;
-  const grain = await sharp(deterministicGrain(WIDTH, HEIGHT, 20261121), { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
+  const grain = await sharp(deterministicGrain(WIDTH, HEIGHT, 20261121), {
+    raw: { width: WIDTH, height: HEIGHT, channels: 3 },
+  })
     .blur(0.6)
     .png({ compressionLevel: 0 })
     .toBuffer();

@@ -22,7 +22,9 @@ const { createStrapi } = require('@strapi/strapi');
 
 (async () => {
   const strapi = await createStrapi({ appDir, distDir: appDir, autoReload: false, serveAdminPanel: false }).load();
-  const token = await strapi.service('admin::api-token').create({ name: 'bench', description: '', type: 'full-access', lifespan: null });
+  const token = await strapi
+    .service('admin::api-token')
+    .create({ name: 'bench', description: '', type: 'full-access', lifespan: null });
   await new Promise((resolve) => strapi.server.listen(0, '127.0.0.1', resolve));
   const { port } = strapi.server.httpServer.address();
   process.stdout.write(`READY ${port} ${token.accessKey}\n`);

@@ -45,14 +45,21 @@ async function photo(width, height) {
     pixels[i + 1] = Math.max(0, Math.min(255, 60 + (y / height) * 150 + grain));
     pixels[i + 2] = Math.max(0, Math.min(255, 170 - (x / width) * 90 + grain));
   }
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).blur(0.8).jpeg({ quality: 88 }).toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .blur(0.8)
+    .jpeg({ quality: 88 })
+    .toBuffer();
 }
 
 async function upload(app, bytes, name) {
   const form = new FormData();
   form.append('files', new Blob([bytes], { type: 'image/jpeg' }), name);
   const started = performance.now();
-  const res = await fetch(`${app.url}/api/upload`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${app.token}` } });
+  const res = await fetch(`${app.url}/api/upload`, {
+    method: 'POST',
+    body: form,
+    headers: { Authorization: `Bearer ${app.token}` },
+  });
   await res.arrayBuffer();
   if (res.status !== 201) throw new Error(`upload answered ${res.status}`);
   return performance.now() - started;
@@ -67,12 +74,26 @@ const median = (values) => {
   const on = await boot(true);
   const off = await boot(false);
   try {
-    console.log(`upload latency, plugin on vs off (median of ${iterations} alternating uploads each, after ${WARM_UP} warm-up)`);
-    for (const [label, width, height] of [['1600x1200 (1.9 MP)', 1600, 1200], ['4000x3000 (12 MP)', 4000, 3000]]) {
+    console.log(
+      `upload latency, plugin on vs off (median of ${iterations} alternating uploads each, after ${WARM_UP} warm-up)`,
+    );
+    for (const [label, width, height] of [
+      ['1600x1200 (1.9 MP)', 1600, 1200],
+      ['4000x3000 (12 MP)', 4000, 3000],
+    ]) {
       const bytes = await photo(width, height);
       const times = { on: [], off: [] };
       for (let i = 0; i < WARM_UP + iterations; i++) {
-        const order = i % 2 === 0 ? [['on', on], ['off', off]] : [['off', off], ['on', on]];
+        const order =
+          i % 2 === 0
+            ? [
+                ['on', on],
+                ['off', off],
+              ]
+            : [
+                ['off', off],
+                ['on', on],
+              ];
         for (const [key, app] of order) {
           const ms = await upload(app, bytes, `bench-${i}.jpg`);
           if (i >= WARM_UP) times[key].push(ms);

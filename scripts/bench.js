@@ -9,7 +9,9 @@ const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit' })
 
 if (run('npm', ['run', 'build', '--silent']) !== 0) process.exit(1);
 let failed = 0;
-for (const file of readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.bench.js')).sort()) {
+for (const file of readdirSync(path.join(root, 'bench'))
+  .filter((f) => f.endsWith('.bench.js'))
+  .sort()) {
   console.log(`\n=== ${file} ===`);
   failed += run(process.execPath, [path.join('bench', file), ...process.argv.slice(2)]) === 0 ? 0 : 1;
 }

@@ -113,10 +113,15 @@ function pearson(a, b) {
   const n = a.length;
   const meanA = a.reduce((s, v) => s + v, 0) / n;
   const meanB = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i] - meanA, db = b[i] - meanB;
-    sab += da * db; saa += da * da; sbb += db * db;
+    const da = a[i] - meanA,
+      db = b[i] - meanB;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
   }
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
 }
@@ -236,10 +241,15 @@ function crossValidatedPredictions(rows, targets, columns, folds, setting) {
   const predictions = new Array(rows.length);
   const k = Math.max(...folds) + 1;
   for (let f = 0; f < k; f++) {
-    const train = [], test = [];
+    const train = [],
+      test = [];
     folds.forEach((fold, i) => (fold === f ? test : train).push(i));
     const model = fitRidge(
-      train.map((i) => rows[i]), train.map((i) => targets[i]), columns, setting.lambda, setting.expansion,
+      train.map((i) => rows[i]),
+      train.map((i) => targets[i]),
+      columns,
+      setting.lambda,
+      setting.expansion,
     );
     for (const i of test) predictions[i] = predictRidge(model, rows[i]);
   }
@@ -320,7 +330,10 @@ function fitBoosting(X, targets, seed, settings = BOOSTING) {
     const rows = X.map((_, i) => i).filter(() => random() < settings.rowSample);
     let features = Array.from({ length: columnCount }, (_, j) => j).filter(() => random() < settings.columnSample);
     if (features.length === 0) features = [Math.floor(random() * columnCount)];
-    const tree = scaleLeaves(fitTree(X, residuals, rows, settings.depth, settings.minLeaf, features), settings.learningRate);
+    const tree = scaleLeaves(
+      fitTree(X, residuals, rows, settings.depth, settings.minLeaf, features),
+      settings.learningRate,
+    );
     trees.push(tree);
     for (let i = 0; i < X.length; i++) predictions[i] += predictTree(tree, X[i]);
   }
@@ -363,9 +376,16 @@ function predictBlend(model, row) {
 function crossValidatedBlend(rows, targets, columns, folds, ridgeSetting, seed) {
   const predictions = new Array(rows.length);
   for (let f = 0; f < FOLDS; f++) {
-    const train = [], test = [];
+    const train = [],
+      test = [];
     folds.forEach((fold, i) => (fold === f ? test : train).push(i));
-    const model = fitBlend(train.map((i) => rows[i]), train.map((i) => targets[i]), columns, ridgeSetting, seed + f);
+    const model = fitBlend(
+      train.map((i) => rows[i]),
+      train.map((i) => targets[i]),
+      columns,
+      ridgeSetting,
+      seed + f,
+    );
     for (const i of test) predictions[i] = predictBlend(model, rows[i]).blend;
   }
   return predictions;
@@ -407,7 +427,10 @@ function serialiseModel(output) {
   };
   return JSON.stringify(compact, null, 2)
     .replace(placeholder('weights'), JSON.stringify(output.ridge.weights))
-    .replace(placeholder('trees'), `[\n      ${output.trees.trees.map((tree) => JSON.stringify(tree)).join(',\n      ')}\n    ]`);
+    .replace(
+      placeholder('trees'),
+      `[\n      ${output.trees.trees.map((tree) => JSON.stringify(tree)).join(',\n      ')}\n    ]`,
+    );
 }
 
 async function main() {
@@ -429,7 +452,8 @@ async function main() {
   const outOfFold = { ridge: new Array(rows.length), trees: new Array(rows.length), blend: new Array(rows.length) };
   const perFold = [];
   for (let f = 0; f < FOLDS; f++) {
-    const train = [], test = [];
+    const train = [],
+      test = [];
     outerFolds.forEach((fold, i) => (fold === f ? test : train).push(i));
     const trainRows = train.map((i) => rows[i]);
     const trainTargets = train.map((i) => targets[i]);

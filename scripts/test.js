@@ -17,7 +17,12 @@ function run(command, args, env = {}) {
 
 async function postgresReachable() {
   const { Client } = require('pg');
-  const client = new Client({ host: process.env.DATABASE_HOST ?? '127.0.0.1', port: 5432, database: 'test', user: 'postgres' });
+  const client = new Client({
+    host: process.env.DATABASE_HOST ?? '127.0.0.1',
+    port: 5432,
+    database: 'test',
+    user: 'postgres',
+  });
   try {
     await client.connect();
     await client.end();
@@ -63,7 +68,11 @@ function jest(label, extraArgs, env) {
   }
 
   const total = runs.reduce(
-    (sum, r) => ({ passed: sum.passed + r.counts.passed, failed: sum.failed + r.counts.failed, skipped: sum.skipped + r.counts.skipped }),
+    (sum, r) => ({
+      passed: sum.passed + r.counts.passed,
+      failed: sum.failed + r.counts.failed,
+      skipped: sum.skipped + r.counts.skipped,
+    }),
     { passed: 0, failed: 0, skipped: 0 },
   );
   const failed = runs.some((r) => r.status !== 0) || total.failed > 0 || total.passed === 0;

@@ -59,7 +59,10 @@ async function photo(width: number, height: number): Promise<Buffer> {
   })
     .png()
     .toBuffer();
-  return sharp(Buffer.from(svg)).composite([{ input: grain, blend: 'soft-light' }]).jpeg({ quality: 90 }).toBuffer();
+  return sharp(Buffer.from(svg))
+    .composite([{ input: grain, blend: 'soft-light' }])
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 describe('photo-score CLI', () => {
@@ -78,8 +81,18 @@ describe('photo-score CLI', () => {
     // JPEG magic then garbage: looks like a photo by name and header, decodes to nothing.
     await writeFile(corrupt, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2048, 0x5a)]));
     await mkdir(path.join(album, 'nested'), { recursive: true });
-    await writeFile(path.join(album, 'a.png'), await sharp(await photo(400, 300)).png().toBuffer());
-    await writeFile(path.join(album, 'nested', 'b.webp'), await sharp(await photo(300, 400)).webp().toBuffer());
+    await writeFile(
+      path.join(album, 'a.png'),
+      await sharp(await photo(400, 300))
+        .png()
+        .toBuffer(),
+    );
+    await writeFile(
+      path.join(album, 'nested', 'b.webp'),
+      await sharp(await photo(300, 400))
+        .webp()
+        .toBuffer(),
+    );
     await writeFile(path.join(album, 'notes.txt'), 'not an image, and not picked up from a directory');
   });
 

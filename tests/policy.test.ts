@@ -141,7 +141,9 @@ describe('the policy accepts, flags or refuses uploads, and a refusal leaves not
     );
 
     expect(res.status).toBe(400);
-    const row = (await app.strapi.db.query('plugin::upload.file').findOne({ where: { id: original.id } })) as StoredFile;
+    const row = (await app.strapi.db
+      .query('plugin::upload.file')
+      .findOne({ where: { id: original.id } })) as StoredFile;
     expect(row.photoScore).toBe(crispScore);
     await expectNothingNew(before);
   });

@@ -8,7 +8,9 @@ describe('settings admin API', () => {
 
   beforeAll(async () => {
     app = await startApp({ PHOTO_SCORE_FLAG_BELOW: '35' });
-    const editorRole = (await app.strapi.db.query('admin::role').findOne({ where: { code: 'strapi-editor' } })) as { id: number };
+    const editorRole = (await app.strapi.db.query('admin::role').findOne({ where: { code: 'strapi-editor' } })) as {
+      id: number;
+    };
     const editor = { email: 'editor@photo-score.test', password: 'Editor-pass-1' };
     await app.strapi.service('admin::user').create({
       ...editor,
@@ -67,7 +69,10 @@ describe('settings admin API', () => {
   });
 
   it('saves valid settings in the plugin store, where they outlive the request', async () => {
-    const res = await asAdmin(app.http.put('/photo-score/settings')).send({ rejectBelow: 12.5, onScorerError: 'reject' });
+    const res = await asAdmin(app.http.put('/photo-score/settings')).send({
+      rejectBelow: 12.5,
+      onScorerError: 'reject',
+    });
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ rejectBelow: 12.5, flagBelow: 35, onScorerError: 'reject' });
 
@@ -79,7 +84,9 @@ describe('settings admin API', () => {
   it('the super admin holds both plugin permissions', async () => {
     const res = await app.http.get('/admin/users/me/permissions').set('Authorization', `Bearer ${app.adminToken}`);
     const actions = (res.body.data as Array<{ action: string }>).map((p) => p.action);
-    expect(actions).toEqual(expect.arrayContaining(['plugin::photo-score.settings.read', 'plugin::photo-score.settings.update']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['plugin::photo-score.settings.read', 'plugin::photo-score.settings.update']),
+    );
   });
 });
 
@@ -88,7 +95,12 @@ describe('plugin config', () => {
     const boot = `require('@strapi/strapi').createStrapi({ appDir: ${JSON.stringify(APP_DIR)}, distDir: ${JSON.stringify(APP_DIR)} }).load().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); })`;
     const run = spawnSync(process.execPath, ['-e', boot], {
       cwd: path.resolve(APP_DIR, '..', '..'),
-      env: { ...process.env, PHOTO_SCORE_REJECT_BELOW: '140', DATABASE_FILENAME: ':memory:', STRAPI_TELEMETRY_DISABLED: 'true' },
+      env: {
+        ...process.env,
+        PHOTO_SCORE_REJECT_BELOW: '140',
+        DATABASE_FILENAME: ':memory:',
+        STRAPI_TELEMETRY_DISABLED: 'true',
+      },
       encoding: 'utf8',
       timeout: 90_000,
     });

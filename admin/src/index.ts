@@ -21,10 +21,9 @@ const plugin: PluginDefinition = {
         // Relative to /settings: the page is served at /admin/settings/photo-score.
         to: PLUGIN_ID,
         intlLabel: { id: getTranslation('settings.link'), defaultMessage: 'Thresholds' },
-        Component: () =>
-          import('./pages/SettingsPage').then((mod) => ({ default: mod.ProtectedSettingsPage })),
+        Component: () => import('./pages/SettingsPage').then((mod) => ({ default: mod.ProtectedSettingsPage })),
         permissions: PERMISSIONS.read,
-      }
+      },
     );
 
     app.registerPlugin({
@@ -44,7 +43,7 @@ const plugin: PluginDefinition = {
           // No translation file for this locale: the admin falls back to the defaultMessages.
           return { data: {}, locale };
         }
-      })
+      }),
     );
   },
 };

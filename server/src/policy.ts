@@ -20,7 +20,11 @@ export function decide(score: number | null, settings: RuntimeSettings, failure?
     return { action: 'reject', reason: `it scored ${score}, below the minimum of ${settings.rejectBelow}` };
   }
   if (settings.flagBelow !== null && score < settings.flagBelow) {
-    return { action: 'accept', status: 'flagged', reason: `scored ${score}, below the review threshold of ${settings.flagBelow}` };
+    return {
+      action: 'accept',
+      status: 'flagged',
+      reason: `scored ${score}, below the review threshold of ${settings.flagBelow}`,
+    };
   }
   return { action: 'accept', status: 'scored', reason: `scored ${score}` };
 }

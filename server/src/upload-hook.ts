@@ -7,7 +7,10 @@ import type { Assessment } from './services/scoring';
 import type { RuntimeSettings } from './config';
 
 type UploadData = { fileInfo?: unknown; [key: string]: unknown };
-type UploadFn = (args: { data?: UploadData; files: IncomingFile | IncomingFile[] }, opts?: unknown) => Promise<unknown[]>;
+type UploadFn = (
+  args: { data?: UploadData; files: IncomingFile | IncomingFile[] },
+  opts?: unknown,
+) => Promise<unknown[]>;
 type ReplaceFn = (id: unknown, args: { data?: UploadData; file: IncomingFile }, opts?: unknown) => Promise<unknown>;
 interface UploadService {
   upload: UploadFn;
@@ -21,7 +24,8 @@ interface SettingsService {
   get(): Promise<RuntimeSettings>;
 }
 
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 const chunk = <T>(items: T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
@@ -34,7 +38,9 @@ type Rejection = Extract<Assessment, { action: 'reject' }>;
  * current request are ours to delete; a programmatic caller's file stays untouched.
  */
 async function discardRequestTempFiles(strapi: Core.Strapi, files: IncomingFile[]): Promise<void> {
-  const requestFiles = asArray(strapi.requestContext.get()?.request.files?.files as IncomingFile | IncomingFile[] | undefined);
+  const requestFiles = asArray(
+    strapi.requestContext.get()?.request.files?.files as IncomingFile | IncomingFile[] | undefined,
+  );
   await Promise.all(
     files.filter((file) => requestFiles.includes(file)).map((file) => rm(file.filepath, { force: true })),
   );

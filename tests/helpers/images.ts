@@ -42,14 +42,19 @@ export async function blurryDarkPhoto(width = 1200, height = 900): Promise<Buffe
 }
 
 export async function pngPhoto(): Promise<Buffer> {
-  return sharp(await crispPhoto(640, 480, 11)).png().toBuffer();
+  return sharp(await crispPhoto(640, 480, 11))
+    .png()
+    .toBuffer();
 }
 
 /** JPEG magic followed by garbage: declared and sniffed as JPEG, decodes to nothing. */
-export const corruptJpeg = (): Buffer => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4096, 0x5a)]);
+export const corruptJpeg = (): Buffer =>
+  Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4096, 0x5a)]);
 
 export const tinyPdf = (): Buffer =>
-  Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+  Buffer.from(
+    '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+  );
 
 export async function writeTemp(dir: string, name: string, bytes: Buffer): Promise<string> {
   const file = path.join(dir, name);

@@ -25,7 +25,10 @@ export interface UrlUploadSummary {
 
 /** POST /upload/actions/upload-from-urls answers server-sent events; this returns the final summary. */
 export async function uploadFromUrl(http: TestAgent, adminToken: string, url: string): Promise<UrlUploadSummary> {
-  const res = await http.post('/upload/actions/upload-from-urls').set('Authorization', `Bearer ${adminToken}`).send({ urls: [url] });
+  const res = await http
+    .post('/upload/actions/upload-from-urls')
+    .set('Authorization', `Bearer ${adminToken}`)
+    .send({ urls: [url] });
   if (res.status !== 200) throw new Error(`upload-from-urls answered ${res.status}: ${res.text}`);
   const complete = res.text.split('\n\n').find((frame) => frame.startsWith('event: stream:complete'));
   if (!complete) throw new Error(`no stream:complete event in: ${res.text}`);

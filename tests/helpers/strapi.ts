@@ -72,7 +72,12 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     ...env,
   });
 
-  const strapi = await createStrapi({ appDir: APP_DIR, distDir: APP_DIR, autoReload: false, serveAdminPanel: false }).load();
+  const strapi = await createStrapi({
+    appDir: APP_DIR,
+    distDir: APP_DIR,
+    autoReload: false,
+    serveAdminPanel: false,
+  }).load();
   await strapi.server.mount();
   const http = request(strapi.server.httpServer);
 
@@ -95,11 +100,15 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     async stop() {
       await strapi.destroy();
       process.env = saved;
-      if (usingPostgres()) await withPg((client) => client.query(`DROP SCHEMA ${schema} CASCADE`).then(() => undefined));
+      if (usingPostgres())
+        await withPg((client) => client.query(`DROP SCHEMA ${schema} CASCADE`).then(() => undefined));
       await rm(root, { recursive: true, force: true });
     },
   };
 }
 
 export const listFiles = async (dir: string): Promise<string[]> =>
-  (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+  (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort();

@@ -1,24 +1,8 @@
 import * as React from 'react';
 
-import {
-  Box,
-  Button,
-  Field,
-  Flex,
-  Grid,
-  NumberInput,
-  Radio,
-  Typography,
-} from '@strapi/design-system';
+import { Box, Button, Field, Flex, Grid, NumberInput, Radio, Typography } from '@strapi/design-system';
 import { Check } from '@strapi/icons';
-import {
-  Layouts,
-  Page,
-  isFetchError,
-  useFetchClient,
-  useNotification,
-  useRBAC,
-} from '@strapi/strapi/admin';
+import { Layouts, Page, isFetchError, useFetchClient, useNotification, useRBAC } from '@strapi/strapi/admin';
 import { useIntl } from 'react-intl';
 
 import { PERMISSIONS } from '../permissions';
@@ -66,7 +50,7 @@ const SettingsPage = () => {
   const t = React.useCallback(
     (id: string, defaultMessage: string, values?: Record<string, string | number>) =>
       formatMessage({ id: getTranslation(id), defaultMessage }, values),
-    [formatMessage]
+    [formatMessage],
   );
 
   const formatFieldMessage = (message: FieldMessage | string | undefined): string | undefined => {
@@ -151,8 +135,7 @@ const SettingsPage = () => {
       const payload: PhotoScoreSettings = { ...values };
       const { data } = await put<unknown, PhotoScoreSettings>(SETTINGS_URL, payload);
       // Trust what the server stored when it answers with the settings; else what was sent.
-      const saved =
-        typeof data === 'object' && data !== null && 'data' in data ? parseSettingsResponse(data) : payload;
+      const saved = typeof data === 'object' && data !== null && 'data' in data ? parseSettingsResponse(data) : payload;
 
       setInitialValues(saved);
       setValues(saved);
@@ -181,9 +164,7 @@ const SettingsPage = () => {
   if (loadState === 'error') {
     return (
       <Page.Error
-        content={
-          loadError ?? t('settings.notification.loadError', 'The Photo Score settings could not be loaded.')
-        }
+        content={loadError ?? t('settings.notification.loadError', 'The Photo Score settings could not be loaded.')}
       />
     );
   }
@@ -200,7 +181,7 @@ const SettingsPage = () => {
           title={t('settings.header.title', 'Photo Score')}
           subtitle={t(
             'settings.header.subtitle',
-            'Decide what happens to uploaded images according to their quality score'
+            'Decide what happens to uploaded images according to their quality score',
           )}
           primaryAction={
             <Button
@@ -236,7 +217,7 @@ const SettingsPage = () => {
                   <Typography variant="omega" textColor="neutral600" tag="p">
                     {t(
                       'settings.scale.description',
-                      'Every image is scored from 0 to 100, in five classes: very bad 0–20, bad 20–40, average 40–60, good 60–80, excellent 80–100.'
+                      'Every image is scored from 0 to 100, in five classes: very bad 0–20, bad 20–40, average 40–60, good 60–80, excellent 80–100.',
                     )}
                   </Typography>
                 </Flex>
@@ -247,7 +228,7 @@ const SettingsPage = () => {
                       error={rejectError}
                       hint={t(
                         'settings.rejectBelow.hint',
-                        'Uploads scoring below this are refused with a 400 and nothing is stored. Leave empty to turn off.'
+                        'Uploads scoring below this are refused with a 400 and nothing is stored. Leave empty to turn off.',
                       )}
                     >
                       <Field.Label>{t('settings.rejectBelow.label', 'Reject uploads scoring below')}</Field.Label>
@@ -270,7 +251,7 @@ const SettingsPage = () => {
                       error={flagError}
                       hint={t(
                         'settings.flagBelow.hint',
-                        'Uploads scoring below this are stored with status flagged for review. Leave empty to turn off.'
+                        'Uploads scoring below this are stored with status flagged for review. Leave empty to turn off.',
                       )}
                     >
                       <Field.Label>{t('settings.flagBelow.label', 'Flag uploads scoring below')}</Field.Label>
@@ -299,7 +280,7 @@ const SettingsPage = () => {
                 <Typography variant="pi" textColor="neutral600" tag="p" id="photo-score-on-scorer-error-hint">
                   {t(
                     'settings.onScorerError.hint',
-                    'The scorer may time out or be unreachable: choose whether uploads go through anyway.'
+                    'The scorer may time out or be unreachable: choose whether uploads go through anyway.',
                   )}
                 </Typography>
                 <Radio.Group
@@ -317,7 +298,7 @@ const SettingsPage = () => {
                   <Radio.Item value="accept">
                     {t(
                       'settings.onScorerError.accept',
-                      'Accept: store the upload and mark its score as failed (default)'
+                      'Accept: store the upload and mark its score as failed (default)',
                     )}
                   </Radio.Item>
                   <Radio.Item value="reject">

@@ -51,7 +51,10 @@ interface ScoreCommand {
   json: boolean;
 }
 
-type ParsedArguments = { kind: 'help' } | { kind: 'usage-error'; message: string } | { kind: 'score'; command: ScoreCommand };
+type ParsedArguments =
+  | { kind: 'help' }
+  | { kind: 'usage-error'; message: string }
+  | { kind: 'score'; command: ScoreCommand };
 
 export function parseArguments(argv: readonly string[]): ParsedArguments {
   if (argv.some((arg) => arg === '-h' || arg === '--help') || argv[0] === 'help') return { kind: 'help' };
@@ -65,7 +68,8 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   for (const arg of rest) {
     if (!optionsEnded && arg === '--') optionsEnded = true;
     else if (!optionsEnded && arg === '--json') json = true;
-    else if (!optionsEnded && arg.startsWith('-') && arg !== '-') return { kind: 'usage-error', message: `unknown option '${arg}'` };
+    else if (!optionsEnded && arg.startsWith('-') && arg !== '-')
+      return { kind: 'usage-error', message: `unknown option '${arg}'` };
     else paths.push(arg);
   }
   if (paths.length === 0) return { kind: 'usage-error', message: 'score needs at least one file or directory' };
@@ -145,7 +149,12 @@ function tableRow(file: string, result: LocalScore): string {
 }
 
 function jsonRow(file: string, result: LocalScore): string {
-  return JSON.stringify({ file, score: result.score, class: scoreToClass(result.score), dimensions: result.dimensions });
+  return JSON.stringify({
+    file,
+    score: result.score,
+    class: scoreToClass(result.score),
+    dimensions: result.dimensions,
+  });
 }
 
 async function runScore(command: ScoreCommand, output: CliOutput): Promise<number> {

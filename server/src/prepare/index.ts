@@ -62,11 +62,15 @@ export async function prepareUpload(file: IncomingFile, options: PrepareOptions)
     );
   }
   if (!DECODABLE_FORMATS.has(sniffed)) {
-    throw new UnsupportedImageError(`"${displayName(file)}" is a ${sniffed.toUpperCase()} image, which the embedded scorer cannot decode`);
+    throw new UnsupportedImageError(
+      `"${displayName(file)}" is a ${sniffed.toUpperCase()} image, which the embedded scorer cannot decode`,
+    );
   }
 
   try {
-    const image = await decodeWorkingImage(file.filepath, options.workingSize, { maxInputPixels: options.maxInputPixels });
+    const image = await decodeWorkingImage(file.filepath, options.workingSize, {
+      maxInputPixels: options.maxInputPixels,
+    });
     return { kind: 'image', format: sniffed, image, mime };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -75,10 +79,15 @@ export async function prepareUpload(file: IncomingFile, options: PrepareOptions)
         `"${displayName(file)}" has more than ${options.maxInputPixels.toLocaleString('en')} pixels, the most this server decodes`,
       );
     }
-    throw new UnreadableImageError(`"${displayName(file)}" is not a readable image: ${stripPath(reason, file.filepath)}`);
+    throw new UnreadableImageError(
+      `"${displayName(file)}" is not a readable image: ${stripPath(reason, file.filepath)}`,
+    );
   }
 }
 
 /** Temp paths mean nothing to the person who uploaded the file. */
 const stripPath = (reason: string, filepath: string): string =>
-  reason.replace(/^Cannot read image \([^)]*\):\s*/, '').split(filepath).join('the file');
+  reason
+    .replace(/^Cannot read image \([^)]*\):\s*/, '')
+    .split(filepath)
+    .join('the file');

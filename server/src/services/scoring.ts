@@ -87,7 +87,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const combined = combine(outcomes, 'fallback');
       const decision = decide(combined.score, settings, failure);
       if (decision.action === 'reject') {
-        return { action: 'reject', file: name, status: 400, message: `"${name}" was refused: ${decision.reason}`, score: combined.score };
+        return {
+          action: 'reject',
+          file: name,
+          status: 400,
+          message: `"${name}" was refused: ${decision.reason}`,
+          score: combined.score,
+        };
       }
 
       return {
@@ -103,7 +109,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             durationMs: elapsed(started),
             image:
               prepared?.kind === 'image'
-                ? { format: prepared.format, width: prepared.image.originalWidth, height: prepared.image.originalHeight }
+                ? {
+                    format: prepared.format,
+                    width: prepared.image.originalWidth,
+                    height: prepared.image.originalHeight,
+                  }
                 : null,
             scorers: outcomes,
             combined,

@@ -14,7 +14,13 @@ const fromConfig = (config: PluginConfig): RuntimeSettings => ({
 const toValidationError = (error: z.ZodError): errors.ValidationError =>
   new errors.ValidationError(
     error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '),
-    { errors: error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message, name: 'ValidationError' })) },
+    {
+      errors: error.issues.map((issue) => ({
+        path: issue.path.map(String),
+        message: issue.message,
+        name: 'ValidationError',
+      })),
+    },
   );
 
 /**
@@ -27,13 +33,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const defaults = () => fromConfig(strapi.config.get('plugin::photo-score') as PluginConfig);
 
   const get = async (): Promise<RuntimeSettings> => {
-      const saved = runtimeSettingsSchema.safeParse({ ...defaults(), ...((await store().get({})) as object | null) });
-      // A stored value that no longer validates (hand-edited row, older schema) must not
-      // stop uploads: fall back to the configured defaults and say so.
-      if (!saved.success) {
-        strapi.log.warn('[photo-score] stored settings are invalid; using config/plugins defaults');
-        return defaults();
-      }
+    const saved = runtimeSettingsSchema.safeParse({ ...defaults(), ...((await store().get({})) as object | null) });
+    // A stored value that no longer validates (hand-edited row, older schema) must not
+    // stop uploads: fall back to the configured defaults and say so.
+    if (!saved.success) {
+      strapi.log.warn('[photo-score] stored settings are invalid; using config/plugins defaults');
+      return defaults();
+    }
     return saved.data;
   };
 

@@ -84,9 +84,8 @@ function sortedPercentile(sorted: Float64Array, fraction: number): number {
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7); accurate to ~1e-13, ample for moment matching. */
 const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-  -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
-  1.5056327351493116e-7,
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
 function logGamma(x: number): number {
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
@@ -186,27 +185,72 @@ function neighbourProductMoments(values: Float32Array, width: number, height: nu
   const sums = new Float64Array(16);
   let count = 0;
   for (let y = 0; y < height - 1; y += 2) {
-    let hNeg = 0, hAll = 0, hAbs = 0, hSign = 0;
-    let vNeg = 0, vAll = 0, vAbs = 0, vSign = 0;
-    let dNeg = 0, dAll = 0, dAbs = 0, dSign = 0;
-    let aNeg = 0, aAll = 0, aAbs = 0, aSign = 0;
+    let hNeg = 0,
+      hAll = 0,
+      hAbs = 0,
+      hSign = 0;
+    let vNeg = 0,
+      vAll = 0,
+      vAbs = 0,
+      vSign = 0;
+    let dNeg = 0,
+      dAll = 0,
+      dAbs = 0,
+      dSign = 0;
+    let aNeg = 0,
+      aAll = 0,
+      aAbs = 0,
+      aSign = 0;
     let rowCount = 0;
     const row = y * width;
     for (let i = row; i < row + width - 1; i += 2) {
-      const centre = values[i], right = values[i + 1], below = values[i + width], belowRight = values[i + width + 1];
-      const h = centre * right, v = centre * below, d = centre * belowRight, a = right * below;
-      const hn = mathMin(h, 0), vn = mathMin(v, 0), dn = mathMin(d, 0), an = mathMin(a, 0);
+      const centre = values[i],
+        right = values[i + 1],
+        below = values[i + width],
+        belowRight = values[i + width + 1];
+      const h = centre * right,
+        v = centre * below,
+        d = centre * belowRight,
+        a = right * below;
+      const hn = mathMin(h, 0),
+        vn = mathMin(v, 0),
+        dn = mathMin(d, 0),
+        an = mathMin(a, 0);
       // Σ sign instead of counting negatives: branch-free, and the signs of noise are random.
-      hNeg += hn * hn; hAll += h * h; hAbs += mathAbs(h); hSign += mathSign(h);
-      vNeg += vn * vn; vAll += v * v; vAbs += mathAbs(v); vSign += mathSign(v);
-      dNeg += dn * dn; dAll += d * d; dAbs += mathAbs(d); dSign += mathSign(d);
-      aNeg += an * an; aAll += a * a; aAbs += mathAbs(a); aSign += mathSign(a);
+      hNeg += hn * hn;
+      hAll += h * h;
+      hAbs += mathAbs(h);
+      hSign += mathSign(h);
+      vNeg += vn * vn;
+      vAll += v * v;
+      vAbs += mathAbs(v);
+      vSign += mathSign(v);
+      dNeg += dn * dn;
+      dAll += d * d;
+      dAbs += mathAbs(d);
+      dSign += mathSign(d);
+      aNeg += an * an;
+      aAll += a * a;
+      aAbs += mathAbs(a);
+      aSign += mathSign(a);
       rowCount++;
     }
-    sums[0] += hNeg; sums[1] += hAll; sums[2] += hAbs; sums[3] += hSign;
-    sums[4] += vNeg; sums[5] += vAll; sums[6] += vAbs; sums[7] += vSign;
-    sums[8] += dNeg; sums[9] += dAll; sums[10] += dAbs; sums[11] += dSign;
-    sums[12] += aNeg; sums[13] += aAll; sums[14] += aAbs; sums[15] += aSign;
+    sums[0] += hNeg;
+    sums[1] += hAll;
+    sums[2] += hAbs;
+    sums[3] += hSign;
+    sums[4] += vNeg;
+    sums[5] += vAll;
+    sums[6] += vAbs;
+    sums[7] += vSign;
+    sums[8] += dNeg;
+    sums[9] += dAll;
+    sums[10] += dAbs;
+    sums[11] += dSign;
+    sums[12] += aNeg;
+    sums[13] += aAll;
+    sums[14] += aAbs;
+    sums[15] += aSign;
     count += rowCount;
   }
   return PAIR_NAMES.map((_, pair) => {
@@ -247,17 +291,24 @@ function localMoments(plane: Plane): { mean: Float32Array; meanOfSquares: Float3
   const count = width * height;
   const rowMean = new Float32Array(count);
   const rowSquares = new Float32Array(count);
-  const k0 = BINOMIAL_5[0], k1 = BINOMIAL_5[1], k2 = BINOMIAL_5[2];
+  const k0 = BINOMIAL_5[0],
+    k1 = BINOMIAL_5[1],
+    k2 = BINOMIAL_5[2];
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
       if (x >= 2 && x < width - 2) {
         const i = row + x;
-        const a = values[i - 2], b = values[i - 1], c = values[i], d = values[i + 1], e = values[i + 2];
+        const a = values[i - 2],
+          b = values[i - 1],
+          c = values[i],
+          d = values[i + 1],
+          e = values[i + 2];
         rowMean[i] = k0 * (a + e) + k1 * (b + d) + k2 * c;
         rowSquares[i] = k0 * (a * a + e * e) + k1 * (b * b + d * d) + k2 * c * c;
       } else {
-        let mean = 0, squares = 0;
+        let mean = 0,
+          squares = 0;
         for (let t = 0; t < 5; t++) {
           const value = values[row + clamp(x + t - 2, 0, width - 1)];
           mean += BINOMIAL_5[t] * value;
@@ -277,7 +328,9 @@ function localMoments(plane: Plane): { mean: Float32Array; meanOfSquares: Float3
 
 /** Column pass of the binomial blur, edges replicated. */
 function blurColumns(source: Float32Array, width: number, height: number, out: Float32Array): void {
-  const k0 = BINOMIAL_5[0], k1 = BINOMIAL_5[1], k2 = BINOMIAL_5[2];
+  const k0 = BINOMIAL_5[0],
+    k1 = BINOMIAL_5[1],
+    k2 = BINOMIAL_5[2];
   const w2 = 2 * width;
   for (let y = 0; y < height; y++) {
     const row = y * width;
@@ -334,8 +387,15 @@ interface ColourStats {
 const RECIPROCAL_OF_CHANNEL = Float64Array.from({ length: 256 }, (_, value) => (value > 0 ? 1 / value : 0));
 
 // Slots of the running sums filled by the colour pass.
-const SUM_LUMA = 0, SUM_LUMA2 = 1, SUM_RG = 2, SUM_RG2 = 3, SUM_YB = 4, SUM_YB2 = 5;
-const SUM_SATURATION = 6, SATURATED_CLIP = 7, SUM_SLOTS = 8;
+const SUM_LUMA = 0,
+  SUM_LUMA2 = 1,
+  SUM_RG = 2,
+  SUM_RG2 = 3,
+  SUM_YB = 4,
+  SUM_YB2 = 5;
+const SUM_SATURATION = 6,
+  SATURATED_CLIP = 7,
+  SUM_SLOTS = 8;
 
 /**
  * The per-pixel colour pass, kept apart from the arithmetic that follows it: V8 optimises a
@@ -343,10 +403,18 @@ const SUM_SATURATION = 6, SATURATED_CLIP = 7, SUM_SLOTS = 8;
  * enters through on-stack replacement and then deoptimises at the untouched tail).
  */
 function accumulateColour(data: Uint8Array, count: number, luma: Float32Array, histogram: Uint32Array): Float64Array {
-  let sumLuma = 0, sumLuma2 = 0, sumRg = 0, sumRg2 = 0, sumYb = 0, sumYb2 = 0;
-  let sumSaturation = 0, saturatedClip = 0;
+  let sumLuma = 0,
+    sumLuma2 = 0,
+    sumRg = 0,
+    sumRg2 = 0,
+    sumYb = 0,
+    sumYb2 = 0;
+  let sumSaturation = 0,
+    saturatedClip = 0;
   for (let p = 0, i = 0; p < count; p++, i += 3) {
-    const r = data[i], g = data[i + 1], b = data[i + 2];
+    const r = data[i],
+      g = data[i + 1],
+      b = data[i + 2];
     const y = 0.299 * r + 0.587 * g + 0.114 * b;
     luma[p] = y;
     histogram[y | 0]++;
@@ -354,8 +422,10 @@ function accumulateColour(data: Uint8Array, count: number, luma: Float32Array, h
     sumLuma2 += y * y;
     const rg = r - g;
     const yb = 0.5 * (r + g) - b;
-    sumRg += rg; sumRg2 += rg * rg;
-    sumYb += yb; sumYb2 += yb * yb;
+    sumRg += rg;
+    sumRg2 += rg * rg;
+    sumYb += yb;
+    sumYb2 += yb * yb;
     const max = mathMax(mathMax(r, g), b);
     const min = mathMin(mathMin(r, g), b);
     const saturation = (max - min) * RECIPROCAL_OF_CHANNEL[max];
@@ -364,9 +434,14 @@ function accumulateColour(data: Uint8Array, count: number, luma: Float32Array, h
     if ((max >= 254 || min <= 1) && saturation > 0.8) saturatedClip++;
   }
   const sums = new Float64Array(SUM_SLOTS);
-  sums[SUM_LUMA] = sumLuma; sums[SUM_LUMA2] = sumLuma2;
-  sums[SUM_RG] = sumRg; sums[SUM_RG2] = sumRg2; sums[SUM_YB] = sumYb; sums[SUM_YB2] = sumYb2;
-  sums[SUM_SATURATION] = sumSaturation; sums[SATURATED_CLIP] = saturatedClip;
+  sums[SUM_LUMA] = sumLuma;
+  sums[SUM_LUMA2] = sumLuma2;
+  sums[SUM_RG] = sumRg;
+  sums[SUM_RG2] = sumRg2;
+  sums[SUM_YB] = sumYb;
+  sums[SUM_YB2] = sumYb2;
+  sums[SUM_SATURATION] = sumSaturation;
+  sums[SATURATED_CLIP] = saturatedClip;
   return sums;
 }
 
@@ -377,7 +452,8 @@ function measureColour(image: WorkingImage): ColourStats {
   const luma = new Float32Array(count);
   const histogram = new Uint32Array(256);
   const sums = accumulateColour(data, count, luma, histogram);
-  const meanRg = sums[SUM_RG] / count, meanYb = sums[SUM_YB] / count;
+  const meanRg = sums[SUM_RG] / count,
+    meanYb = sums[SUM_YB] / count;
   const stdRg = mathSqrt(mathMax(0, sums[SUM_RG2] / count - meanRg * meanRg));
   const stdYb = mathSqrt(mathMax(0, sums[SUM_YB2] / count - meanYb * meanYb));
   const meanLuma = sums[SUM_LUMA] / count;
@@ -459,14 +535,20 @@ function accumulateDetail(luma: Plane, sums: DetailAccumulators): Float64Array {
   const tileRow = cellIndex(height, (y) => mathMin(TILE_GRID - 1, mathFloor((y * TILE_GRID) / height)) * TILE_GRID);
   const blockColumn = cellIndex(width, (x) => mathMin(blocksX - 1, mathFloor(mathMax(0, x - 1) / NOISE_BLOCK)));
   const blockRow = cellIndex(height, (y) => mathMin(blocksY - 1, mathFloor(mathMax(0, y - 1) / NOISE_BLOCK)) * blocksX);
-  let laplacianSum = 0, laplacianSquares = 0, interior = 0, forwardEnergy = 0;
+  let laplacianSum = 0,
+    laplacianSquares = 0,
+    interior = 0,
+    forwardEnergy = 0;
 
   for (let y = 1; y < height - 1; y++) {
     const tileBase = tileRow[y];
     const blockBase = blockRow[y];
     for (let x = 1, i = y * width + 1; x < width - 1; x++, i++) {
       const centre = values[i];
-      const left = values[i - 1], right = values[i + 1], up = values[i - width], down = values[i + width];
+      const left = values[i - 1],
+        right = values[i + 1],
+        up = values[i - width],
+        down = values[i + width];
       const laplacian = left + right + up + down - 4 * centre;
       const energy = laplacian * laplacian;
       laplacianSum += laplacian;
@@ -476,7 +558,8 @@ function accumulateDetail(luma: Plane, sums: DetailAccumulators): Float64Array {
       tileLaplacian[tile] += energy;
       tileCount[tile]++;
 
-      const forwardX = right - centre, forwardY = down - centre;
+      const forwardX = right - centre,
+        forwardY = down - centre;
       forwardEnergy += forwardX * forwardX + forwardY * forwardY;
       const gradient = mathAbs(right - left) + mathAbs(down - up);
       gradientHistogram[mathMin(511, gradient | 0)]++;
@@ -516,8 +599,16 @@ function measureDetail(luma: Plane, lumaVariance: number, tonalRange: number): D
 
   if (interior === 0) {
     return {
-      laplacianLog: 0, laplacianRelativeLog: -3, tileSharpnessP90: 0, tileSharpnessP50: 0,
-      tileSharpnessP10: 0, edgeStrengthP99: 0, edgeStrengthP90: 0, edgeDensity: 0, noiseSigma: 0, gradientEnergy: 0,
+      laplacianLog: 0,
+      laplacianRelativeLog: -3,
+      tileSharpnessP90: 0,
+      tileSharpnessP50: 0,
+      tileSharpnessP10: 0,
+      edgeStrengthP99: 0,
+      edgeStrengthP90: 0,
+      edgeDensity: 0,
+      noiseSigma: 0,
+      gradientEnergy: 0,
     };
   }
 
@@ -558,7 +649,8 @@ function measureDetail(luma: Plane, lumaVariance: number, tonalRange: number): D
 /** Mean squared forward difference: how much energy a plane holds at its finest scale. */
 function gradientEnergy(plane: Plane): number {
   const { values, width, height } = plane;
-  let sum = 0, count = 0;
+  let sum = 0,
+    count = 0;
   for (let y = 0; y < height - 1; y++) {
     for (let x = 0; x < width - 1; x++) {
       const i = y * width + x;
@@ -572,7 +664,12 @@ function gradientEnergy(plane: Plane): number {
 }
 
 /** Writes MSCN coefficients (I − μ) / (σ + 1) into `out`; returns the sum of local σ. */
-function normaliseContrast(values: Float32Array, mean: Float32Array, meanOfSquares: Float32Array, out: Float32Array): number {
+function normaliseContrast(
+  values: Float32Array,
+  mean: Float32Array,
+  meanOfSquares: Float32Array,
+  out: Float32Array,
+): number {
   let deviationSum = 0;
   for (let i = 0; i < values.length; i++) {
     const deviation = mathSqrt(mathMax(0, meanOfSquares[i] - mean[i] * mean[i]));
@@ -587,7 +684,9 @@ function normaliseContrast(values: Float32Array, mean: Float32Array, meanOfSquar
  * symmetric fit, which needs no split by sign.
  */
 function coefficientMoments(values: Float32Array): SignedMoments {
-  let allSquares = 0, absolute = 0, count = 0;
+  let allSquares = 0,
+    absolute = 0,
+    count = 0;
   for (let i = 0; i < values.length; i += 2) {
     const value = values[i];
     allSquares += value * value;

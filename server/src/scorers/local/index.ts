@@ -32,7 +32,9 @@ const treeNodeSchema: z.ZodType<TreeNode> = z.lazy(() =>
 const modelSchema = z.object({
   version: z.string().min(1),
   features: z
-    .array(z.object({ name: z.string(), low: z.number(), high: z.number(), mean: z.number(), std: z.number().positive() }))
+    .array(
+      z.object({ name: z.string(), low: z.number(), high: z.number(), mean: z.number(), std: z.number().positive() }),
+    )
     .min(1),
   ridge: z.object({
     expansion: z.enum(['linear', 'squares']),

@@ -29,7 +29,10 @@ async function texture(seed: number): Promise<Buffer> {
   const random = seededRandom(seed);
   const pixels = Buffer.alloc(WIDTH * HEIGHT);
   for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, 128 + 40 * gaussian(random)));
-  return sharp(pixels, { raw: { width: WIDTH, height: HEIGHT, channels: 1 } }).blur(0.8).png().toBuffer();
+  return sharp(pixels, { raw: { width: WIDTH, height: HEIGHT, channels: 1 } })
+    .blur(0.8)
+    .png()
+    .toBuffer();
 }
 
 /** A "natural-ish" scene: sky gradient, ground, sun, a house, text, with fine texture. */
@@ -91,7 +94,12 @@ describe('decodeWorkingImage', () => {
   it('applies EXIF orientation to both the pixels and the original size', async () => {
     const rotated = await sharp(sceneBytes).jpeg().withMetadata({ orientation: 6 }).toBuffer();
     const image = await decodeWorkingImage(rotated);
-    expect([image.width, image.height, image.originalWidth, image.originalHeight]).toEqual([HEIGHT, WIDTH, HEIGHT, WIDTH]);
+    expect([image.width, image.height, image.originalWidth, image.originalHeight]).toEqual([
+      HEIGHT,
+      WIDTH,
+      HEIGHT,
+      WIDTH,
+    ]);
   });
 
   it('drops alpha and converts greyscale to RGB', async () => {
