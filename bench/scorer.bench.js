@@ -18,36 +18,22 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const Module = require('node:module');
+const { requireTypeScript } = require('../scripts/require-ts');
 const sharp = require('sharp');
 
-const REPO_ROOT = path.resolve(__dirname, '..');
 const WIDTH = 4000;
 const HEIGHT = 3000;
 const WARM_UP = 5;
 
 function loadScorer() {
-  const esbuild = require('esbuild');
-  const entry = [
-    "export { decodeWorkingImage } from './server/src/prepare/decode';",
-    "export { scoreLocal } from './server/src/scorers/local/index';",
-    "export { extractFeatures } from './server/src/scorers/local/features';",
-  ].join('\n');
-  const result = esbuild.buildSync({
-    stdin: { contents: entry, resolveDir: REPO_ROOT, loader: 'ts', sourcefile: 'bench-entry.ts' },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    write: false,
-  });
-  const filename = path.join(REPO_ROOT, 'bench', '.scorer.bundle.js');
-  const bundled = new Module(filename, module);
-  bundled.filename = filename;
-  bundled.paths = Module._nodeModulePaths(path.dirname(filename));
-  bundled._compile(result.outputFiles[0].text, filename);
-  return bundled.exports;
+  return requireTypeScript(
+    [
+      "export { decodeWorkingImage } from './server/src/prepare/decode';",
+      "export { scoreLocal } from './server/src/scorers/local/index';",
+      "export { extractFeatures } from './server/src/scorers/local/features';",
+    ],
+    'bench-scorer',
+  );
 }
 
 function parseArgs(argv) {

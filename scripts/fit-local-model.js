@@ -22,9 +22,8 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const Module = require('node:module');
+const { requireTypeScript, REPO_ROOT } = require('./require-ts');
 
-const REPO_ROOT = path.resolve(__dirname, '..');
 const DEFAULT_OUT = path.join(REPO_ROOT, 'server/src/scorers/local/model.json');
 const FOLDS = 5;
 const LAMBDAS = [0.3, 1, 3, 10, 30, 100, 300, 1000];
@@ -34,26 +33,13 @@ const BLEND = { ridge: 0.5, trees: 0.5 };
 
 /** Bundles the TypeScript feature code with esbuild and loads it as a CommonJS module. */
 function loadFeatureCode() {
-  const esbuild = require('esbuild');
-  const entry = [
-    "export { decodeWorkingImage } from './server/src/prepare/decode';",
-    "export { extractFeatures } from './server/src/scorers/local/features';",
-  ].join('\n');
-  const result = esbuild.buildSync({
-    stdin: { contents: entry, resolveDir: REPO_ROOT, loader: 'ts', sourcefile: 'fit-entry.ts' },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    write: false,
-  });
-  const filename = path.join(REPO_ROOT, 'scripts', '.fit-features.bundle.js');
-  const bundled = new Module(filename, module);
-  bundled.filename = filename;
-  bundled.paths = Module._nodeModulePaths(path.dirname(filename));
-  bundled._compile(result.outputFiles[0].text, filename);
-  return bundled.exports;
+  return requireTypeScript(
+    [
+      "export { decodeWorkingImage } from './server/src/prepare/decode';",
+      "export { extractFeatures } from './server/src/scorers/local/features';",
+    ],
+    'fit-features',
+  );
 }
 
 function parseArgs(argv) {

@@ -31,6 +31,36 @@ type LoadState = 'loading' | 'ready' | 'error';
 /** Reads the JSON body Strapi sent with a failed request, if any. */
 const errorBody = (error: unknown): unknown => (isFetchError(error) ? error.response?.data : undefined);
 
+interface ThresholdFieldProps {
+  name: 'rejectBelow' | 'flagBelow';
+  label: string;
+  hint: string;
+  placeholder: string;
+  value: number | null;
+  error: string | undefined;
+  disabled: boolean;
+  onChange: (value: number | undefined) => void;
+}
+
+const ThresholdField = ({ name, label, hint, placeholder, value, error, disabled, onChange }: ThresholdFieldProps) => (
+  <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
+    <Field.Root name={name} error={error} hint={hint}>
+      <Field.Label>{label}</Field.Label>
+      <NumberInput
+        value={value ?? undefined}
+        onValueChange={onChange}
+        placeholder={placeholder}
+        min={SCORE_MIN}
+        max={SCORE_MAX}
+        step={1}
+        disabled={disabled}
+      />
+      <Field.Error />
+      <Field.Hint />
+    </Field.Root>
+  </Grid.Item>
+);
+
 const SettingsPage = () => {
   const { formatMessage } = useIntl();
   const { toggleNotification } = useNotification();
@@ -222,52 +252,32 @@ const SettingsPage = () => {
                   </Typography>
                 </Flex>
                 <Grid.Root gap={6}>
-                  <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
-                    <Field.Root
-                      name="rejectBelow"
-                      error={rejectError}
-                      hint={t(
-                        'settings.rejectBelow.hint',
-                        'Uploads scoring below this are refused with a 400 and nothing is stored. Leave empty to turn off.',
-                      )}
-                    >
-                      <Field.Label>{t('settings.rejectBelow.label', 'Reject uploads scoring below')}</Field.Label>
-                      <NumberInput
-                        value={values.rejectBelow ?? undefined}
-                        onValueChange={handleThresholdChange('rejectBelow')}
-                        placeholder={t('settings.threshold.placeholder', 'Off')}
-                        min={SCORE_MIN}
-                        max={SCORE_MAX}
-                        step={1}
-                        disabled={readOnly}
-                      />
-                      <Field.Error />
-                      <Field.Hint />
-                    </Field.Root>
-                  </Grid.Item>
-                  <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
-                    <Field.Root
-                      name="flagBelow"
-                      error={flagError}
-                      hint={t(
-                        'settings.flagBelow.hint',
-                        'Uploads scoring below this are stored with status flagged for review. Leave empty to turn off.',
-                      )}
-                    >
-                      <Field.Label>{t('settings.flagBelow.label', 'Flag uploads scoring below')}</Field.Label>
-                      <NumberInput
-                        value={values.flagBelow ?? undefined}
-                        onValueChange={handleThresholdChange('flagBelow')}
-                        placeholder={t('settings.threshold.placeholder', 'Off')}
-                        min={SCORE_MIN}
-                        max={SCORE_MAX}
-                        step={1}
-                        disabled={readOnly}
-                      />
-                      <Field.Error />
-                      <Field.Hint />
-                    </Field.Root>
-                  </Grid.Item>
+                  <ThresholdField
+                    name="rejectBelow"
+                    label={t('settings.rejectBelow.label', 'Reject uploads scoring below')}
+                    hint={t(
+                      'settings.rejectBelow.hint',
+                      'Uploads scoring below this are refused with a 400 and nothing is stored. Leave empty to turn off.',
+                    )}
+                    placeholder={t('settings.threshold.placeholder', 'Off')}
+                    value={values.rejectBelow}
+                    error={rejectError}
+                    disabled={readOnly}
+                    onChange={handleThresholdChange('rejectBelow')}
+                  />
+                  <ThresholdField
+                    name="flagBelow"
+                    label={t('settings.flagBelow.label', 'Flag uploads scoring below')}
+                    hint={t(
+                      'settings.flagBelow.hint',
+                      'Uploads scoring below this are stored with status flagged for review. Leave empty to turn off.',
+                    )}
+                    placeholder={t('settings.threshold.placeholder', 'Off')}
+                    value={values.flagBelow}
+                    error={flagError}
+                    disabled={readOnly}
+                    onChange={handleThresholdChange('flagBelow')}
+                  />
                 </Grid.Root>
               </Flex>
             </Box>
