@@ -13,11 +13,11 @@ export function decide(score: number | null, settings: RuntimeSettings, failure?
   if (score === null) {
     const why = failure ?? 'no scorer produced a score';
     return settings.onScorerError === 'reject'
-      ? { action: 'reject', reason: `it could not be scored (${why}) and unscored uploads are refused` }
+      ? { action: 'reject', reason: `could not be scored (${why}) and unscored uploads are refused` }
       : { action: 'accept', status: 'failed', reason: `stored unscored: ${why}` };
   }
   if (settings.rejectBelow !== null && score < settings.rejectBelow) {
-    return { action: 'reject', reason: `it scored ${score}, below the minimum of ${settings.rejectBelow}` };
+    return { action: 'reject', reason: `scored ${score}, below the minimum of ${settings.rejectBelow}` };
   }
   if (settings.flagBelow !== null && score < settings.flagBelow) {
     return {

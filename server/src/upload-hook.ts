@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
+import type { PhotoScoreFields } from './attributes';
 import type { IncomingFile } from './prepare';
 import { withScoreFields } from './persistence';
 import type { Assessment } from './services/scoring';
@@ -11,7 +12,11 @@ type UploadFn = (
   args: { data?: UploadData; files: IncomingFile | IncomingFile[] },
   opts?: unknown,
 ) => Promise<unknown[]>;
-type ReplaceFn = (id: unknown, args: { data?: UploadData; file: IncomingFile }, opts?: unknown) => Promise<unknown>;
+type ReplaceFn = (
+  id: unknown,
+  args: { data?: UploadData; file: IncomingFile | IncomingFile[] },
+  opts?: unknown,
+) => Promise<unknown>;
 interface UploadService {
   upload: UploadFn;
   replace: ReplaceFn;
@@ -65,7 +70,8 @@ export function installUploadHook(strapi: Core.Strapi): void {
   const scoring = () => strapi.plugin('photo-score').service('scoring') as AssessService;
   const settings = () => strapi.plugin('photo-score').service('settings') as SettingsService;
 
-  const assessAll = async (files: IncomingFile[]): Promise<Assessment[]> => {
+  /** The score fields of each file, in order, or throws the refusal when any file is refused. */
+  const assessAll = async (files: IncomingFile[]): Promise<PhotoScoreFields[]> => {
     const current = await settings().get();
     const assessments: Assessment[] = [];
     // One at a time: decoding is CPU-bound and the machine's cores also serve other requests.
@@ -73,20 +79,17 @@ export function installUploadHook(strapi: Core.Strapi): void {
     const rejections = assessments.filter((a): a is Rejection => a.action === 'reject');
     if (rejections.length > 0) {
       await discardRequestTempFiles(strapi, files);
-      throw refusal(rejections);
+      const error = refusal(rejections);
+      strapi.log.info(`[photo-score] ${error.message}`);
+      throw error;
     }
-    return assessments;
-  };
-
-  const fieldsOf = (assessment: Assessment) => {
-    if (assessment.action !== 'accept') throw new Error('unreachable: refused uploads never reach storage');
-    return assessment.fields;
+    return assessments.flatMap((a) => (a.action === 'accept' ? [a.fields] : []));
   };
 
   strapi.get('services').extend('plugin::upload.upload', (service: UploadService): UploadService => {
     const upload: UploadFn = async ({ data = {}, files }, opts) => {
       const fileArray = asArray(files);
-      const assessments = await assessAll(fileArray);
+      const scores = await assessAll(fileArray);
       const { fileInfo, ...metas } = data;
       const fileInfos = asArray(fileInfo);
       const { concurrentUploadSize = 1 } = strapi.config.get('plugin::upload') as { concurrentUploadSize?: number };
@@ -97,7 +100,7 @@ export function installUploadHook(strapi: Core.Strapi): void {
       for (const batch of chunk(indexed, Math.max(1, concurrentUploadSize))) {
         const results = await Promise.all(
           batch.map(({ file, index }) =>
-            withScoreFields(fieldsOf(assessments[index]), () =>
+            withScoreFields(scores[index], () =>
               service.upload({ data: { ...metas, fileInfo: fileInfos[index] }, files: file }, opts),
             ),
           ),
@@ -108,8 +111,9 @@ export function installUploadHook(strapi: Core.Strapi): void {
     };
 
     const replace: ReplaceFn = async (id, args, opts) => {
-      const [assessment] = await assessAll([args.file]);
-      return withScoreFields(fieldsOf(assessment), () => service.replace(id, args, opts));
+      // The admin route hands over every posted file; the upload service stores the first.
+      const [score] = await assessAll(asArray(args.file));
+      return withScoreFields(score, () => service.replace(id, args, opts));
     };
 
     return { ...service, upload, replace };

@@ -91,11 +91,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           action: 'reject',
           file: name,
           status: 400,
-          message: `"${name}" was refused: ${decision.reason}`,
+          message: `"${name}" ${decision.reason}`,
           score: combined.score,
         };
       }
 
+      if (decision.status === 'failed') strapi.log.warn(`[photo-score] "${name}" ${decision.reason}`);
       return {
         action: 'accept',
         file: name,
