@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The whole suite, as CI runs it: build the plugin the way npm would ship it, then run
-// every test on SQLite and the Strapi integration tests again on PostgreSQL.
+// The whole suite, as CI runs it: build the plugin the way npm would ship it and the demo
+// app's admin panel, then run every test on SQLite and the Strapi tests again on PostgreSQL.
+// Needs PostgreSQL on 127.0.0.1:5432 and Chromium at /usr/bin/chromium (see README).
 // Extra arguments go to jest: `npm test -- tests/policy.test.ts`.
 const { spawnSync } = require('node:child_process');
 const { readFileSync, mkdtempSync } = require('node:fs');
@@ -57,6 +58,14 @@ function jest(label, extraArgs, env) {
 
 (async () => {
   if (run('npm', ['run', 'build', '--silent']) !== 0) process.exit(1);
+  // The browser tests drive the demo app's admin panel, which bundles the plugin's admin code.
+  const strapi = path.join(root, 'node_modules', '.bin', 'strapi');
+  const built = spawnSync(strapi, ['build'], {
+    cwd: path.join(root, 'tests', 'app'),
+    stdio: 'inherit',
+    env: { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true' },
+  });
+  if (built.status !== 0) process.exit(1);
 
   const runs = [jest('SQLite', [], { DATABASE_CLIENT: 'sqlite' })];
   if (process.env.PHOTO_SCORE_SKIP_POSTGRES === '1') {

@@ -48,7 +48,10 @@ async function withPg(run: (client: Client) => Promise<void>): Promise<void> {
 export const ADMIN = { email: 'admin@photo-score.test', password: 'Admin-pass-1', firstname: 'Ada', lastname: 'Admin' };
 
 /** Boots the real demo app, with the plugin loaded from its built dist/, on a private database and folders. */
-export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(
+  env: Record<string, string> = {},
+  { adminPanel = false }: { adminPanel?: boolean } = {},
+): Promise<TestApp> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'photo-score-test-'));
   const publicDir = path.join(root, 'public');
   const uploadsDir = path.join(publicDir, 'uploads');
@@ -76,7 +79,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     appDir: APP_DIR,
     distDir: APP_DIR,
     autoReload: false,
-    serveAdminPanel: false,
+    serveAdminPanel: adminPanel,
   }).load();
   await strapi.server.mount();
   const http = request(strapi.server.httpServer);

@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN, APP_DIR, startApp, type TestApp } from '../helpers/strapi';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+describe('the Settings page in the admin panel', () => {
+  let app: TestApp;
+  let browser: Browser;
+  let page: Page;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`);
+    if (!existsSync(path.join(APP_DIR, 'build', 'index.html'))) {
+      throw new Error(
+        'the admin panel is not built: run `npm test`, which builds it, or `npx strapi build` in tests/app',
+      );
+    }
+    app = await startApp({}, { adminPanel: true });
+    await new Promise<void>((resolve) => app.strapi.server.httpServer.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(app.strapi.server.httpServer.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+      ],
+    });
+    page = await browser.newPage();
+    await page.goto(`${baseUrl}/admin/auth/login`);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Login' }).click();
+    await page.waitForURL(/\/admin(\/)?$/);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  const savedSettings = async () =>
+    (await app.http.get('/photo-score/settings').set('Authorization', `Bearer ${app.adminToken}`)).body.data;
+
+  it('is listed under Settings and saves the thresholds an admin types', async () => {
+    await page.goto(`${baseUrl}/admin/settings`);
+    await page.getByRole('link', { name: 'Thresholds' }).click();
+    await page.waitForURL(/\/admin\/settings\/photo-score$/);
+    const reject = page.getByLabel('Reject uploads scoring below');
+    const flag = page.getByLabel('Flag uploads scoring below');
+    await reject.fill('30');
+    await flag.fill('55');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Photo Score settings saved').waitFor();
+
+    expect(await savedSettings()).toEqual({ rejectBelow: 30, flagBelow: 55, onScorerError: 'accept' });
+
+    await page.reload();
+    await expect(page.getByLabel('Reject uploads scoring below').inputValue()).resolves.toBe('30');
+  });
+
+  it('explains a flag threshold below the reject threshold and saves nothing', async () => {
+    await page.goto(`${baseUrl}/admin/settings/photo-score`);
+    await page.getByLabel('Flag uploads scoring below').fill('10');
+    await page.getByText('Must be greater than or equal to the reject threshold (30)').waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Fix the highlighted fields before saving.').waitFor();
+
+    expect((await savedSettings()).flagBelow).toBe(55);
+  });
+});
