@@ -2,7 +2,7 @@
 // Starts the demo Strapi app (tests/app) with the plugin on its embedded defaults:
 // SQLite in tests/app/.tmp, the offline scorer, admin panel at http://localhost:1337/admin.
 const { spawnSync } = require('node:child_process');
-const { existsSync } = require('node:fs');
+const { existsSync, mkdirSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
@@ -16,6 +16,7 @@ function step(label, command, args, cwd) {
   if (status !== 0) process.exit(status ?? 1);
 }
 
+mkdirSync(path.join(app, 'public', 'uploads'), { recursive: true });
 step('building the plugin', 'npm', ['run', 'build', '--silent'], root);
 if (!existsSync(path.join(app, 'build', 'index.html')) || process.argv.includes('--rebuild')) {
   step('building the admin panel (about a minute, once)', strapiBin, ['build'], app);
