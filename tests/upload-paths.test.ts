@@ -83,6 +83,14 @@ describe('every upload path scores images before they are stored', () => {
     expectScored(file);
   });
 
+  it('admin POST /upload/files (the new Media Library, one file per request) scores the image', async () => {
+    const res = await attachAll(app.http.post('/upload/files').set('Authorization', `Bearer ${app.adminToken}`), [
+      jpeg('from-new-library.jpg', crisp),
+    ]);
+    expect(res.status).toBe(201);
+    expectScored(await fetchFile((res.body as StoredFile).id));
+  });
+
   it('admin upload from URL scores the fetched image', async () => {
     const summary = await withRemoteImage(crisp, (url) => uploadFromUrl(app.http, app.adminToken, url));
     expect(summary.errors).toEqual([]);

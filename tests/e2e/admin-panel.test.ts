@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ADMIN, APP_DIR, startApp, type TestApp } from '../helpers/strapi';
+import { blurryDarkPhoto, crispPhoto, writeTemp } from '../helpers/images';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-describe('the Settings page in the admin panel', () => {
+describe('the admin panel', () => {
   let app: TestApp;
   let browser: Browser;
   let page: Page;
@@ -62,6 +64,26 @@ describe('the Settings page in the admin panel', () => {
 
     await page.reload();
     await expect(page.getByLabel('Reject uploads scoring below').inputValue()).resolves.toBe('30');
+  });
+
+  it('the Media Library shows an editor why an upload was refused, and stores the ones that pass', async () => {
+    const weak = await writeTemp(os.tmpdir(), 'weak-photo.jpg', await blurryDarkPhoto());
+    const good = await writeTemp(os.tmpdir(), 'good-photo.jpg', await crispPhoto());
+    await page.goto(`${baseUrl}/admin/plugins/upload`);
+    await page.getByText('Home (').waitFor();
+
+    await page.locator('input[type=file]').setInputFiles(weak);
+    await page.getByText(/Upload refused: "weak-photo.jpg" scored [\d.]+, below the minimum of 30/).waitFor();
+
+    const uploaded = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/upload/files'));
+    await page.locator('input[type=file]').setInputFiles(good);
+    expect((await uploaded).status()).toBe(201);
+    const stored = (await app.strapi.db.query('plugin::upload.file').findMany({})) as Array<{
+      name: string;
+      photoScoreStatus: string;
+    }>;
+    expect(stored.map((f) => f.name)).toEqual(['good-photo.jpg']);
+    expect(['scored', 'flagged']).toContain(stored[0].photoScoreStatus);
   });
 
   it('explains a flag threshold below the reject threshold and saves nothing', async () => {
