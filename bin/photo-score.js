@@ -8,7 +8,7 @@ try {
   cli = require(path.join(__dirname, '..', 'dist', 'cli.js'));
 } catch (error) {
   if (error && error.code === 'MODULE_NOT_FOUND' && String(error.message).includes('cli.js')) {
-    process.stderr.write('photo-score: dist/cli.js is missing; run `npm run build:cli` first.\n');
+    process.stderr.write('photo-score: dist/cli.js is missing; run `npm run build` first (npm install does it).\n');
     process.exit(1);
   }
   throw error;
