@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { startApp, type TestApp } from './helpers/strapi';
 import { uploadFromUrl, withRemoteImage } from './helpers/remote';
 import { attachAll, jpeg } from './helpers/multipart';
@@ -125,6 +127,17 @@ describe('every upload path scores images before they are stored', () => {
       })) as StoredFile[];
     expectScored(file);
     expect(existsSync(filepath)).toBe(true);
+  });
+
+  it('HEIC photos (what iPhones shoot) are decoded and scored', async () => {
+    const heic = await readFile(path.join(__dirname, 'fixtures', 'photo.heic'));
+    const res = await attachAll(app.http.post('/api/upload').set('Authorization', `Bearer ${app.apiToken}`), [
+      { name: 'iphone.heic', bytes: heic, contentType: 'image/heic' },
+    ]);
+    expect(res.status).toBe(201);
+    const [file] = res.body as StoredFile[];
+    expectScored(file);
+    expect(file.photoScoreDetails).toMatchObject({ image: { format: 'heif', width: 400, height: 300 } });
   });
 
   it('non-image files are stored untouched with status skipped', async () => {

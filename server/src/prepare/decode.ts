@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { describeSource, isDecodedPixels, openImage, type ImageSource } from './source';
 
 /** The one decoded copy of an upload that every embedded measurement works on. */
 export interface WorkingImage {
@@ -32,9 +32,7 @@ export interface DecodeOptions {
 
 export const DEFAULT_MAX_INPUT_PIXELS = 200_000_000;
 
-function describe(input: Buffer | string): string {
-  return typeof input === 'string' ? input : `buffer of ${input.length} bytes`;
-}
+const describe = describeSource;
 
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -49,7 +47,7 @@ function reasonOf(error: unknown): string {
  * costs no pixel decoding.
  */
 export async function decodeWorkingImage(
-  input: Buffer | string,
+  input: ImageSource,
   maxSide = 512,
   options: DecodeOptions = {},
 ): Promise<WorkingImage> {
@@ -62,10 +60,7 @@ export async function decodeWorkingImage(
   const maxInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
 
   try {
-    // 'error' stops on corrupt or truncated pixel data but tolerates the harmless warnings
-    // (e.g. "extraneous bytes before marker") that many camera JPEGs trigger and that
-    // sharp's default 'warning' level would reject although every viewer shows them fine.
-    const image = sharp(input, { failOn: 'error', limitInputPixels: maxInputPixels });
+    const image = openImage(input, maxInputPixels);
     // Header only: no pixels are decoded here. autoOrient holds the size as displayed.
     const metadata = await image.metadata();
     const displayed = metadata.autoOrient;
@@ -93,7 +88,7 @@ export async function decodeWorkingImage(
       height: info.height,
       originalWidth: displayed.width,
       originalHeight: displayed.height,
-      format: metadata.format,
+      format: isDecodedPixels(input) ? input.format : metadata.format,
     };
   } catch (error) {
     if (error instanceof UnreadableImageError) throw error;

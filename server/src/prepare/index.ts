@@ -1,4 +1,6 @@
 import { decodeWorkingImage, UnreadableImageError, type WorkingImage } from './decode';
+import { decodeHeic } from './heic';
+import type { ImageSource } from './source';
 import { DECODABLE_FORMATS, readHead, sniffImageFormat, type SniffedFormat } from './sniff';
 
 /** The shape of a file handed to Strapi's upload service (a formidable file, or one built by hand). */
@@ -12,14 +14,14 @@ export interface IncomingFile {
 
 export type PreparedUpload =
   | { kind: 'skip'; reason: string; mime: string }
-  | { kind: 'image'; format: SniffedFormat; image: WorkingImage; mime: string };
+  | { kind: 'image'; format: SniffedFormat; image: WorkingImage; mime: string; source: ImageSource };
 
 /** The upload's pixels exceed `maxInputPixels`: refused before decoding. */
 export class ImageTooLargeError extends Error {
   override name = 'ImageTooLargeError';
 }
 
-/** A real image in a container the embedded decoder cannot open (HEIC, BMP, PSD…). */
+/** A real image in a container the embedded decoder cannot open (BMP, ICO, PSD…). */
 export class UnsupportedImageError extends Error {
   override name = 'UnsupportedImageError';
 }
@@ -61,17 +63,16 @@ export async function prepareUpload(file: IncomingFile, options: PrepareOptions)
       `"${displayName(file)}" is not a readable image: it is declared ${mime} but its bytes match no image format`,
     );
   }
-  if (!DECODABLE_FORMATS.has(sniffed)) {
+  if (!DECODABLE_FORMATS.has(sniffed) && sniffed !== 'heif') {
     throw new UnsupportedImageError(
       `"${displayName(file)}" is a ${sniffed.toUpperCase()} image, which the embedded scorer cannot decode`,
     );
   }
 
   try {
-    const image = await decodeWorkingImage(file.filepath, options.workingSize, {
-      maxInputPixels: options.maxInputPixels,
-    });
-    return { kind: 'image', format: sniffed, image, mime };
+    const source: ImageSource = sniffed === 'heif' ? await decodeHeic(file.filepath) : file.filepath;
+    const image = await decodeWorkingImage(source, options.workingSize, { maxInputPixels: options.maxInputPixels });
+    return { kind: 'image', format: sniffed, image, mime, source };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (/pixel limit/i.test(reason)) {

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 /** Image containers told apart by their first bytes; `null` when none matches. */
 export type SniffedFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'avif' | 'heif' | 'tiff' | 'bmp' | 'ico' | 'psd' | 'svg';
 
-/** What sharp's prebuilt libvips decodes; HEVC-coded HEIF and BMP are not among them. */
+/** What sharp's prebuilt libvips decodes; HEVC-coded HEIF goes through libheif (prepare/heic.ts), BMP nowhere. */
 export const DECODABLE_FORMATS: ReadonlySet<SniffedFormat> = new Set(['jpeg', 'png', 'gif', 'webp', 'avif', 'tiff']);
 
 const HEAD_BYTES = 64;
