@@ -7,7 +7,14 @@
  * a monthly quota (429 with a quota detail once spent).
  */
 import { randomUUID } from 'node:crypto';
-import { bearer, parseMultipart, startFakeServer, type FakeServer, type RecordedRequest, type Reply } from './fake-server';
+import {
+  bearer,
+  parseMultipart,
+  startFakeServer,
+  type FakeServer,
+  type RecordedRequest,
+  type Reply,
+} from './fake-server';
 
 export const AIR_CLIENT_ID = 'agency_abc123def456';
 export const AIR_CLIENT_SECRET = 'sk_air_very_secret_value_42';
@@ -88,9 +95,14 @@ const startsWith = (bytes: Buffer, ...signature: number[]) => signature.every((b
 export function acceptedImageType(bytes: Buffer): string | null {
   if (startsWith(bytes, 0xff, 0xd8, 0xff)) return 'jpeg';
   if (startsWith(bytes, 0x89, 0x50, 0x4e, 0x47)) return 'png';
-  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'webp';
+  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP')
+    return 'webp';
   if (bytes.subarray(0, 4).toString('latin1') === 'GIF8') return 'gif';
-  if (bytes.subarray(4, 8).toString('latin1') === 'ftyp' && /^(heic|heix|mif1|msf1)$/.test(bytes.subarray(8, 12).toString('latin1'))) return 'heic';
+  if (
+    bytes.subarray(4, 8).toString('latin1') === 'ftyp' &&
+    /^(heic|heix|mif1|msf1)$/.test(bytes.subarray(8, 12).toString('latin1'))
+  )
+    return 'heic';
   return null;
 }
 
@@ -110,8 +122,10 @@ export async function startAiImageRatingServer(): Promise<AirFake> {
       return detail(422, 'Body is not valid JSON');
     }
     const { client_id, client_secret } = (body ?? {}) as Record<string, unknown>;
-    if (typeof client_id !== 'string' || typeof client_secret !== 'string') return detail(422, 'client_id and client_secret are required');
-    if (client_id !== AIR_CLIENT_ID || client_secret !== AIR_CLIENT_SECRET) return detail(401, 'Invalid client credentials');
+    if (typeof client_id !== 'string' || typeof client_secret !== 'string')
+      return detail(422, 'client_id and client_secret are required');
+    if (client_id !== AIR_CLIENT_ID || client_secret !== AIR_CLIENT_SECRET)
+      return detail(401, 'Invalid client credentials');
     const token = `air_tok_${randomUUID()}`;
     const lifetime = state.tokenLifetimeSeconds;
     tokens.set(token, lifetime === undefined ? Number.POSITIVE_INFINITY : Date.now() + lifetime * 1000);
@@ -141,11 +155,13 @@ export async function startAiImageRatingServer(): Promise<AirFake> {
       return detail(422, (error as Error).message);
     }
     const file = form.get('file');
-    if (!(file instanceof Blob)) return detail(422, [{ loc: ['body', 'file'], msg: 'Field required', type: 'missing' }]);
+    if (!(file instanceof Blob))
+      return detail(422, [{ loc: ['body', 'file'], msg: 'Field required', type: 'missing' }]);
     const bytes = Buffer.from(await file.arrayBuffer());
     if (bytes.length > AIR_MAX_BYTES) return detail(413, 'File too large (max 25 MB)');
     if (!acceptedImageType(bytes)) return detail(415, 'Unsupported image format. Use JPEG, PNG, WebP, GIF or HEIC.');
-    if (state.used >= state.limit) return detail(429, `Monthly quota exceeded: ${state.used} of ${state.limit} images used`);
+    if (state.used >= state.limit)
+      return detail(429, `Monthly quota exceeded: ${state.used} of ${state.limit} images used`);
     state.used += 1;
     return { status: 200, body: state.rating };
   };
@@ -162,20 +178,29 @@ export async function startAiImageRatingServer(): Promise<AirFake> {
       return detail(422, 'image_hash and user_score are required');
     }
     const dims = body.dimension_feedback;
-    if (dims !== undefined && (typeof dims !== 'object' || Object.values(dims as object).some((v) => typeof v !== 'number' || v < 0 || v > 10))) {
+    if (
+      dims !== undefined &&
+      (typeof dims !== 'object' || Object.values(dims as object).some((v) => typeof v !== 'number' || v < 0 || v > 10))
+    ) {
       return detail(422, 'dimension_feedback values must be 0-10');
     }
     state.feedback.push(body);
     return { status: 200, body: { status: 'accepted', image_hash: body.image_hash } };
   };
 
-  const routes: Record<string, { method: string; auth: boolean; handle: (req: RecordedRequest) => Reply | Promise<Reply> }> = {
+  const routes: Record<
+    string,
+    { method: string; auth: boolean; handle: (req: RecordedRequest) => Reply | Promise<Reply> }
+  > = {
     '/api/v1/token': { method: 'POST', auth: false, handle: issueToken },
     '/api/v1/rate': { method: 'POST', auth: true, handle: rate },
     '/api/v1/usage': {
       method: 'GET',
       auth: true,
-      handle: () => ({ status: 200, body: { used: state.used, limit: state.limit, remaining: Math.max(0, state.limit - state.used) } }),
+      handle: () => ({
+        status: 200,
+        body: { used: state.used, limit: state.limit, remaining: Math.max(0, state.limit - state.used) },
+      }),
     },
     '/api/v1/feedback': { method: 'POST', auth: true, handle: feedback },
   };

@@ -34,7 +34,14 @@ import { z } from 'zod';
 import { commonVendorOptions, defineVendor, instantiateVendor, type VendorTools } from '../vendor-http/define';
 import { VendorError, type VendorFailure } from '../vendor-http/errors';
 import { createTokenCache, type IssuedToken } from '../vendor-http/token-cache';
-import type { VendorImage, VendorModeration, VendorRequest, VendorResponse, VendorScorer, VendorVerdict } from '../vendor-http/types';
+import type {
+  VendorImage,
+  VendorModeration,
+  VendorRequest,
+  VendorResponse,
+  VendorScorer,
+  VendorVerdict,
+} from '../vendor-http/types';
 
 const VENDOR_ID = 'ai-image-rating';
 
@@ -230,7 +237,12 @@ export function createAiImageRatingScorer(config: AiImageRatingConfig, tools: Ve
         ...(dimensionFeedback ? { dimension_feedback: dimensionFeedback } : {}),
       };
       const response = await authorised(
-        { method: 'POST', path: '/feedback', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+        {
+          method: 'POST',
+          path: '/feedback',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
         signal,
       );
       return response.text.trim() === '' ? {} : tools.http.json(response, feedbackAnswer);
@@ -261,7 +273,10 @@ export const isAiImageRatingScorer = (scorer: VendorScorer): scorer is AiImageRa
 /** `instantiateVendor`, typed: the scorer keeps its `usage` and `feedback` calls. */
 export function instantiateAiImageRating(config: AiImageRatingConfig): AiImageRatingScorer {
   let scorer: AiImageRatingScorer | undefined;
-  instantiateVendor({ ...aiImageRating, create: (validated, tools) => (scorer = createAiImageRatingScorer(validated, tools)) }, config);
+  instantiateVendor(
+    { ...aiImageRating, create: (validated, tools) => (scorer = createAiImageRatingScorer(validated, tools)) },
+    config,
+  );
   if (!scorer) throw new Error(`${VENDOR_ID}: the scorer was not built`);
   return scorer;
 }

@@ -35,6 +35,8 @@ const VENDOR_ID = 'everypixel';
 
 const MIN_BYTES = 20 * 1024;
 const MAX_BYTES = 10 * 1024 * 1024;
+/** As much of a vendor's error message as we repeat, like the HTTP client does. */
+const MESSAGE_SNIPPET = 200;
 const ACCEPTED_FORMATS: VendorImageSpec['formats'] = ['jpeg', 'png'];
 
 const IMAGE_SPEC: VendorImageSpec = {
@@ -68,7 +70,7 @@ export type EverypixelAnswer = z.infer<typeof qualityAnswerSchema>;
 
 const RATE_WORDING = /rate limit|too many requests|per (second|minute)|slow down/i;
 const QUOTA_WORDING =
-  /quota|no (more )?requests left|out of requests|(limit|requests)[^.]*\b(exhausted|reached|exceeded|used up)|balance/i;
+  /quota|no (more )?requests left|out of requests|(limit|requests)[^.]*\b(exhausted|reached|exceeded|used up)|insufficient (funds|balance)/i;
 
 /** The `message` of an error body, or the raw text when the body is not the usual envelope. */
 const messageOf = (body: string): string => {
@@ -90,8 +92,9 @@ export const classifyEverypixel = (status: number, body: string): VendorFailure 
   return failureForStatus(status);
 };
 
+// Enough decimals that a size just past a limit never reads as the limit itself.
 const formatSize = (bytes: number): string =>
-  bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.round(bytes / 1024)} KB`;
+  bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
 
 /** Why the API would refuse this image, or undefined when it is within the documented limits. */
 export const whyRefused = (image: Pick<VendorImage, 'format' | 'bytes'>): string | undefined => {
@@ -113,6 +116,7 @@ const basicAuthorization = (clientId: string, clientSecret: string): string =>
 
 const uploadForm = (image: VendorImage): FormData => {
   const form = new FormData();
+  // A plain Uint8Array copy: Blob's typings refuse a Buffer that may sit on a shared ArrayBuffer.
   form.append('data', new Blob([new Uint8Array(image.bytes)], { type: image.mime }), `image.${image.ext}`);
   return form;
 };
@@ -146,7 +150,11 @@ export const everypixel = defineVendor({
         const envelope = tools.http.json(response, envelopeSchema);
         if (envelope.status !== 'ok') {
           // Built here rather than by the HTTP client, so redact the secret ourselves.
-          const message = (envelope.message ?? 'no message').split(config.clientSecret).join('[redacted]');
+          // Redact before cutting, so a secret straddling the cut cannot leak its first half.
+          const message = (envelope.message ?? 'no message')
+            .split(config.clientSecret)
+            .join('[redacted]')
+            .slice(0, MESSAGE_SNIPPET);
           const kind = saysQuotaExhausted(message) ? 'quota' : 'rejected';
           throw new VendorError(VENDOR_ID, kind, `answered status "${envelope.status}": ${message}`, {
             status: response.status,

@@ -79,7 +79,11 @@ describe('ACS3-HMAC-SHA256 (Alibaba Cloud signature V3)', () => {
 
   it('signs host, content-type and x-acs-* only, whatever their case', () => {
     const signed = signAcs3(
-      { method: 'POST', headers: { Host: 'h', 'X-ACS-Action': 'A', Accept: 'application/json', 'Content-Type': 'application/json' }, body: '{}' },
+      {
+        method: 'POST',
+        headers: { Host: 'h', 'X-ACS-Action': 'A', Accept: 'application/json', 'Content-Type': 'application/json' },
+        body: '{}',
+      },
       { accessKeyId: 'id', accessKeySecret: 'secret' },
     );
     expect(signed.signedHeaders).toBe('content-type;host;x-acs-action;x-acs-content-sha256');

@@ -60,7 +60,8 @@ export function canonicalQueryString(query: Record<string, string> = {}): string
     .join('&');
 }
 
-const isSignedHeader = (name: string): boolean => name === 'host' || name === 'content-type' || name.startsWith('x-acs-');
+const isSignedHeader = (name: string): boolean =>
+  name === 'host' || name === 'content-type' || name.startsWith('x-acs-');
 
 /** The headers V3 signs, lower-cased and trimmed, in signing order. */
 export function headersToSign(headers: Record<string, string>): Array<[string, string]> {
@@ -89,7 +90,8 @@ export function acs3CanonicalRequest(parts: {
   ].join('\n');
 }
 
-export const acs3StringToSign = (canonicalRequest: string): string => `${ACS3_ALGORITHM}\n${sha256Hex(canonicalRequest)}`;
+export const acs3StringToSign = (canonicalRequest: string): string =>
+  `${ACS3_ALGORITHM}\n${sha256Hex(canonicalRequest)}`;
 
 export const acs3SignatureOf = (accessKeySecret: string, stringToSign: string): string =>
   createHmac('sha256', accessKeySecret).update(stringToSign, 'utf8').digest('hex');
@@ -127,7 +129,13 @@ export const acs3Date = (date: Date): string => date.toISOString().replace(/\.\d
 export const acs3Nonce = (): string => randomBytes(16).toString('hex');
 
 /** The common headers of a V3 call; the signer adds x-acs-content-sha256 and authorization. */
-export function acs3CommonHeaders(options: { host: string; action: string; version: string; date: Date; nonce: string }): Record<string, string> {
+export function acs3CommonHeaders(options: {
+  host: string;
+  action: string;
+  version: string;
+  date: Date;
+  nonce: string;
+}): Record<string, string> {
   return {
     host: options.host,
     'x-acs-action': options.action,

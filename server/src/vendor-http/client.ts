@@ -69,7 +69,8 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
         return { status: response.statusCode, headers, text };
       }
       const kind = options.classify?.(response.statusCode, text) ?? failureForStatus(response.statusCode);
-      throw fail(kind, `HTTP ${response.statusCode}: ${text.slice(0, ERROR_SNIPPET)}`, {
+      // Redact before cutting: a secret straddling the cut would otherwise leak its first half.
+      throw fail(kind, `HTTP ${response.statusCode}: ${redact(text, secrets()).slice(0, ERROR_SNIPPET)}`, {
         status: response.statusCode,
         retryAfterMs: parseRetryAfter(headers['retry-after']),
       });

@@ -71,9 +71,14 @@ export function ossCanonicalQuery(query: Record<string, string> = {}): string {
 }
 
 /** x-oss-date: ISO 8601 basic format, e.g. 20250411T064124Z. */
-export const ossTimestamp = (date: Date): string => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+export const ossTimestamp = (date: Date): string =>
+  date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 
-const isAlwaysSigned = (name: string): boolean => name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-');
+const isAlwaysSigned = (name: string): boolean =>
+  name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-');
 
 export function ossCanonicalRequest(parts: {
   method: string;
@@ -107,7 +112,8 @@ const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256'
 export const ossSigningKey = (accessKeySecret: string, signDate: string, region: string): Buffer =>
   hmac(hmac(hmac(hmac(`aliyun_v4${accessKeySecret}`, signDate), region), 'oss'), 'aliyun_v4_request');
 
-export const ossSignatureOf = (signingKey: Buffer, stringToSign: string): string => hmac(signingKey, stringToSign).toString('hex');
+export const ossSignatureOf = (signingKey: Buffer, stringToSign: string): string =>
+  hmac(signingKey, stringToSign).toString('hex');
 
 export function signOss4(request: OssRequest, credentials: OssCredentials): OssSignature {
   const timestamp = ossTimestamp(request.date);

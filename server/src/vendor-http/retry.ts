@@ -1,5 +1,8 @@
-import pRetry from 'p-retry';
 import { VendorError } from './errors';
+
+// p-retry ships as ESM only: a dynamic import loads it from CommonJS everywhere (Node's
+// require(esm) is newer than some supported Node versions, and jest's VM modules refuse it).
+const loadPRetry = () => import('p-retry').then((module) => module.default);
 
 export interface RetryOptions {
   /** Attempts after the first. */
@@ -19,7 +22,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * jitter, honouring Retry-After; anything else (400, 401 after renewal, 402, 403, 413, 415,
  * 422, a malformed answer) stops at once. The signal is the upload's deadline.
  */
-export function withRetries<T>(attempt: () => Promise<T>, signal: AbortSignal, options: RetryOptions): Promise<T> {
+export async function withRetries<T>(attempt: () => Promise<T>, signal: AbortSignal, options: RetryOptions): Promise<T> {
+  const pRetry = await loadPRetry();
   return pRetry(attempt, {
     retries: options.retries,
     minTimeout: options.minDelayMs ?? 200,
