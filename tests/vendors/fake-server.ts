@@ -48,7 +48,8 @@ export async function startFakeServer(handle: (req: RecordedRequest) => Reply | 
 
   const send = (res: http.ServerResponse, reply: Reply) => {
     const isJson = reply.body !== undefined && typeof reply.body !== 'string' && !Buffer.isBuffer(reply.body);
-    const payload = reply.body === undefined ? '' : isJson ? JSON.stringify(reply.body) : (reply.body as string | Buffer);
+    const payload =
+      reply.body === undefined ? '' : isJson ? JSON.stringify(reply.body) : (reply.body as string | Buffer);
     res.writeHead(reply.status, { ...(isJson ? { 'content-type': 'application/json' } : {}), ...reply.headers });
     res.end(payload);
   };
@@ -104,7 +105,8 @@ export async function startFakeServer(handle: (req: RecordedRequest) => Reply | 
 /** Parses a multipart/form-data body the way a vendor's framework would. */
 export async function parseMultipart(req: RecordedRequest): Promise<FormData> {
   const contentType = String(req.headers['content-type'] ?? '');
-  if (!contentType.startsWith('multipart/form-data')) throw new Error(`expected multipart/form-data, got ${contentType || 'nothing'}`);
+  if (!contentType.startsWith('multipart/form-data'))
+    throw new Error(`expected multipart/form-data, got ${contentType || 'nothing'}`);
   return new Response(req.body, { headers: { 'content-type': contentType } }).formData();
 }
 

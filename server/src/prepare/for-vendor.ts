@@ -59,8 +59,12 @@ export async function encodeForVendor(
     if (attempt < QUALITIES.length - 1) {
       encoded = await encode(QUALITIES[attempt + 1]);
     } else {
-      size = { width: Math.max(1, Math.round(size.width * SHRINK_STEP)), height: Math.max(1, Math.round(size.height * SHRINK_STEP)) };
-      if (size.width < 64 || size.height < 64) throw new UnfitForVendorError(`cannot fit the image within ${spec.maxBytes} bytes`);
+      size = {
+        width: Math.max(1, Math.round(size.width * SHRINK_STEP)),
+        height: Math.max(1, Math.round(size.height * SHRINK_STEP)),
+      };
+      if (size.width < 64 || size.height < 64)
+        throw new UnfitForVendorError(`cannot fit the image within ${spec.maxBytes} bytes`);
       encoded = await encode(QUALITIES[QUALITIES.length - 1]);
     }
   }

@@ -10,5 +10,11 @@ export async function decodeHeic(filepath: string): Promise<DecodedPixels> {
   const { default: decode } = await import('heic-decode');
   const buffer = await readFile(filepath);
   const { width, height, data } = await decode({ buffer });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height, channels: 4, format: 'heif' };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    width,
+    height,
+    channels: 4,
+    format: 'heif',
+  };
 }

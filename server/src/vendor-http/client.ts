@@ -30,7 +30,9 @@ const flatHeaders = (headers: Record<string, string | string[] | undefined>): Re
   );
 
 const urlFor = (baseUrl: string, req: VendorRequest): string => {
-  const url = /^https?:\/\//.test(req.path) ? new URL(req.path) : new URL(req.path.replace(/^\//, ''), `${baseUrl.replace(/\/?$/, '/')}`);
+  const url = /^https?:\/\//.test(req.path)
+    ? new URL(req.path)
+    : new URL(req.path.replace(/^\//, ''), `${baseUrl.replace(/\/?$/, '/')}`);
   for (const [key, value] of Object.entries(req.query ?? {})) url.searchParams.set(key, value);
   return url.toString();
 };
@@ -86,7 +88,10 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
       const result = schema.safeParse(parsed);
       if (!result.success) {
         const issue = result.error.issues[0];
-        throw fail('invalid-response', `answer does not match the documented schema (${issue.path.join('.') || 'body'}: ${issue.message})`);
+        throw fail(
+          'invalid-response',
+          `answer does not match the documented schema (${issue.path.join('.') || 'body'}: ${issue.message})`,
+        );
       }
       return result.data;
     },

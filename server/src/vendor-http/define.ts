@@ -53,7 +53,10 @@ export interface VendorDefinition<C extends CommonVendorOptions> {
 export const defineVendor = <C extends CommonVendorOptions>(definition: VendorDefinition<C>) => definition;
 
 /** Builds a ready scorer from a validated config. */
-export function instantiateVendor<C extends CommonVendorOptions>(definition: VendorDefinition<C>, config: C): VendorScorer {
+export function instantiateVendor<C extends CommonVendorOptions>(
+  definition: VendorDefinition<C>,
+  config: C,
+): VendorScorer {
   const secrets = new Set(definition.secretKeys.map((key) => String(config[key] ?? '')).filter(Boolean));
   const http = createVendorHttp({
     vendor: definition.id,

@@ -22,7 +22,11 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * jitter, honouring Retry-After; anything else (400, 401 after renewal, 402, 403, 413, 415,
  * 422, a malformed answer) stops at once. The signal is the upload's deadline.
  */
-export async function withRetries<T>(attempt: () => Promise<T>, signal: AbortSignal, options: RetryOptions): Promise<T> {
+export async function withRetries<T>(
+  attempt: () => Promise<T>,
+  signal: AbortSignal,
+  options: RetryOptions,
+): Promise<T> {
   const pRetry = await loadPRetry();
   return pRetry(attempt, {
     retries: options.retries,
