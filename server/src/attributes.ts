@@ -10,6 +10,11 @@ export const photoScoreAttributes = {
   // Rows written around the upload service (imports, data transfer) keep this default.
   photoScoreStatus: { type: 'enumeration', enum: [...PHOTO_SCORE_STATUSES], default: 'unscored', configurable: false },
   photoScoreDetails: { type: 'json', configurable: false },
+  // Comma-delimited (",beach,sunset,") so `filters[photoScoreTags][$contains]=,beach,` matches whole tags.
+  photoScoreTags: { type: 'text', configurable: false },
+  photoScoreColours: { type: 'text', configurable: false },
+  photoScoreModeration: { type: 'enumeration', enum: ['safe', 'suggestive', 'nsfw'], configurable: false },
+  photoScoreFaces: { type: 'integer', min: 0, configurable: false },
 } as const;
 
 export interface PhotoScoreFields {
@@ -17,4 +22,8 @@ export interface PhotoScoreFields {
   photoScoreClass: number | null;
   photoScoreStatus: PhotoScoreStatus;
   photoScoreDetails: Record<string, unknown>;
+  photoScoreTags?: string | null;
+  photoScoreColours?: string | null;
+  photoScoreModeration?: 'safe' | 'suggestive' | 'nsfw' | null;
+  photoScoreFaces?: number | null;
 }

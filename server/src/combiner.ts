@@ -22,7 +22,9 @@ export function combine(
   strategy: CombineStrategy = 'fallback',
   weights: Readonly<Record<string, number>> = {},
 ): CombinedScore {
-  const successes = outcomes.filter((o): o is Extract<ScorerOutcome, { ok: true }> => o.ok);
+  const successes = outcomes.filter(
+    (o): o is Extract<ScorerOutcome, { ok: true }> & { score: number } => o.ok && o.score !== null,
+  );
   if (successes.length === 0) return { strategy, score: null, from: [] };
 
   switch (strategy) {

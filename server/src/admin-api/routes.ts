@@ -9,5 +9,6 @@ export default {
   routes: [
     { method: 'GET', path: '/settings', handler: 'settings.get', config: guardedBy(ACTIONS.readSettings) },
     { method: 'PUT', path: '/settings', handler: 'settings.update', config: guardedBy(ACTIONS.updateSettings) },
+    { method: 'GET', path: '/vendors', handler: 'vendors.status', config: guardedBy(ACTIONS.readSettings) },
   ],
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
 
 const threshold = z.number().min(0).max(100).nullable();
 
@@ -17,6 +18,18 @@ export const runtimeSettingsSchema = z
 
 export type RuntimeSettings = z.infer<typeof runtimeSettingsSchema>;
 
+const vendorSections = {
+  photoilike: VENDORS.photoilike.configSchema.optional(),
+  everypixel: VENDORS.everypixel.configSchema.optional(),
+  'ai-image-rating': VENDORS['ai-image-rating'].configSchema.optional(),
+  imagga: VENDORS.imagga.configSchema.optional(),
+  'alibaba-imm': VENDORS['alibaba-imm'].configSchema.optional(),
+} satisfies Record<VendorId, z.ZodType>;
+
+const budgetSchema = z
+  .object({ perDay: z.number().int().positive().optional(), perMonth: z.number().int().positive().optional() })
+  .strict();
+
 export const pluginConfigSchema = z
   .object({
     rejectBelow: threshold,
@@ -26,18 +39,60 @@ export const pluginConfigSchema = z
     maxInputPixels: z.number().int().positive(),
     /** Longest side, in pixels, of the copy the embedded scorer looks at. */
     workingSize: z.number().int().min(64).max(2048),
+    /** Which scorers run, in order: `local` and/or vendor ids. */
+    scorers: z
+      .array(z.enum(['local', ...VENDOR_IDS]))
+      .min(1)
+      .default(['local']),
+    /** How their scores become one: the first that succeeds, the weighted mean of those that did, or the lowest. */
+    strategy: z.enum(['fallback', 'weighted', 'min']).default('fallback'),
+    /** Weight of the embedded scorer in the `weighted` strategy (vendors carry their own `weight`). */
+    localWeight: z.number().positive().default(1),
+    /** No upload waits longer than this for vendors; what has not answered by then counts as failed. */
+    deadlineMs: z.number().int().positive().default(20_000),
+    /** What a vendor's NSFW verdict does to an upload. */
+    nsfw: z.enum(['reject', 'flag', 'ignore']).default('ignore'),
+    /** How long a vendor's verdict on an image (by sha256) is reused instead of paid for again. */
+    cacheTtlHours: z
+      .number()
+      .positive()
+      .default(24 * 30),
+    breaker: z
+      .object({
+        failureThreshold: z.number().int().positive().default(5),
+        coolDownMs: z.number().int().positive().default(60_000),
+      })
+      .strict()
+      .default({ failureThreshold: 5, coolDownMs: 60_000 }),
+    /** Paid requests allowed per vendor, per UTC day and month. */
+    budgets: z.partialRecord(z.enum(VENDOR_IDS), budgetSchema).default({}),
+    vendors: z.object(vendorSections).strict().default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    config.scorers.forEach((id, index) => {
+      if (id !== 'local' && !config.vendors[id]?.enabled) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scorers', index],
+          message: `"${id}" is listed but vendors.${id} is missing or not enabled`,
+        });
+      }
+    });
+  });
 
 export type PluginConfig = z.infer<typeof pluginConfigSchema>;
 
-export const defaultConfig: PluginConfig = {
+export const defaultConfig: z.input<typeof pluginConfigSchema> = {
   rejectBelow: null,
   flagBelow: null,
   onScorerError: 'accept',
   maxInputPixels: 100_000_000,
   workingSize: 512,
 };
+
+/** The config with every default filled in, as the services use it. */
+export const resolveConfig = (raw: unknown): PluginConfig => pluginConfigSchema.parse(raw);
 
 /** Formats zod issues as `key: message` lines so a bad config names what to fix. */
 export const describeIssues = (error: z.ZodError): string =>

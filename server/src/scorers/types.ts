@@ -1,4 +1,5 @@
 import type { WorkingImage } from '../prepare/decode';
+import type { VendorColour, VendorModeration, VendorTag } from '../vendor-http/types';
 
 export interface ScorerOutput {
   /** 0–100, higher is better. */
@@ -13,6 +14,23 @@ export interface Scorer {
   score(image: WorkingImage): Promise<ScorerOutput>;
 }
 
+/** What one scorer contributed to an upload's verdict. */
 export type ScorerOutcome =
-  | ({ scorer: string; ok: true; durationMs: number } & ScorerOutput)
-  | { scorer: string; ok: false; durationMs: number; error: string };
+  | {
+      scorer: string;
+      ok: true;
+      durationMs: number;
+      /** null for vendors that only tag and moderate. */
+      score: number | null;
+      dimensions: Record<string, number>;
+      version: string;
+      tags?: VendorTag[];
+      colours?: VendorColour[];
+      moderation?: VendorModeration;
+      faces?: number;
+      /** The vendor's validated answer. */
+      raw?: unknown;
+      /** Served from the result cache: no request was paid for. */
+      cached?: boolean;
+    }
+  | { scorer: string; ok: false; durationMs: number; error: string; kind?: string };

@@ -2,8 +2,9 @@ import { performance } from 'node:perf_hooks';
 import type { Core } from '@strapi/strapi';
 import type { PhotoScoreFields } from '../attributes';
 import { combine } from '../combiner';
-import type { PluginConfig, RuntimeSettings } from '../config';
-import { decide } from '../policy';
+import { resolveConfig, type RuntimeSettings } from '../config';
+import { enrichmentFields, strongestModeration } from '../enrichment';
+import { decide, type Decision } from '../policy';
 import {
   displayName,
   ImageTooLargeError,
@@ -12,19 +13,29 @@ import {
   type IncomingFile,
   type PreparedUpload,
 } from '../prepare';
+import { sha256File } from '../prepare/for-vendor';
 import { scoreLocal } from '../scorers/local';
 import { scoreToClass } from '../scorers/score-class';
 import type { Scorer, ScorerOutcome } from '../scorers/types';
+import { ENRICHERS, type VendorId } from '../scorers/vendors';
+import type { VendorInput } from './vendors';
 
 export type Assessment =
   | { action: 'accept'; file: string; fields: PhotoScoreFields }
   | { action: 'reject'; file: string; status: 400 | 413; message: string; score: number | null };
 
+type PreparedImage = Extract<PreparedUpload, { kind: 'image' }>;
+
+interface VendorsService {
+  run(id: VendorId, input: VendorInput, signal: AbortSignal): Promise<ScorerOutcome>;
+  weightOf(id: string): number;
+}
+
 const elapsed = (since: number): number => Math.round((performance.now() - since) * 10) / 10;
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-async function runScorer(scorer: Scorer, prepared: Extract<PreparedUpload, { kind: 'image' }>): Promise<ScorerOutcome> {
+async function runScorer(scorer: Scorer, prepared: PreparedImage): Promise<ScorerOutcome> {
   const started = performance.now();
   try {
     const output = await scorer.score(prepared.image);
@@ -34,25 +45,64 @@ async function runScorer(scorer: Scorer, prepared: Extract<PreparedUpload, { kin
   }
 }
 
+const localScorer: Scorer = { id: 'local', score: async (image) => scoreLocal(image) };
+
 /**
  * One upload through the pipeline: prepare the bytes once, run the scorers, combine their
  * verdicts, apply the admins' policy. Nothing here stores anything; the upload hook acts
  * on the assessment.
  */
-const localScorer: Scorer = { id: 'local', score: async (image) => scoreLocal(image) };
-
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const scorers: Scorer[] = [localScorer];
+  const config = resolveConfig(strapi.config.get('plugin::photo-score'));
+  const vendors = () => strapi.plugin('photo-score').service('vendors') as VendorsService;
+  const usesVendors = config.scorers.some((id) => id !== 'local');
+
+  /** Runs the chain: in order until one scores (`fallback`) or all at once; tag-only vendors always, alongside. */
+  async function runScorers(file: IncomingFile, prepared: PreparedImage): Promise<ScorerOutcome[]> {
+    const signal = AbortSignal.timeout(config.deadlineMs);
+    const input: VendorInput | null = usesVendors
+      ? {
+          source: prepared.source,
+          width: prepared.image.originalWidth,
+          height: prepared.image.originalHeight,
+          sha256: await sha256File(file.filepath),
+          encodings: new Map(),
+        }
+      : null;
+    const run = (id: string): Promise<ScorerOutcome> =>
+      id === 'local' || !input ? runScorer(localScorer, prepared) : vendors().run(id as VendorId, input, signal);
+
+    const enriching = Promise.all(config.scorers.filter((id) => ENRICHERS.has(id as VendorId)).map(run));
+    const scoring = config.scorers.filter((id) => !ENRICHERS.has(id as VendorId));
+    const scored: ScorerOutcome[] = [];
+    if (config.strategy === 'fallback') {
+      for (const id of scoring) {
+        const outcome = await run(id);
+        scored.push(outcome);
+        if (outcome.ok && outcome.score !== null) break;
+      }
+    } else {
+      scored.push(...(await Promise.all(scoring.map(run))));
+    }
+    return [...scored, ...(await enriching)];
+  }
+
+  /** The NSFW policy sits on top of the score policy: it can refuse or flag what the score let through. */
+  function moderate(decision: Decision, outcomes: ScorerOutcome[]): Decision {
+    const moderation = strongestModeration(outcomes);
+    if (decision.action === 'reject' || moderation?.level !== 'nsfw' || config.nsfw === 'ignore') return decision;
+    const reason = `judged NSFW by ${moderation.by} (${moderation.label}, ${moderation.confidence}%)`;
+    return config.nsfw === 'reject' ? { action: 'reject', reason } : { action: 'accept', status: 'flagged', reason };
+  }
 
   return {
     async assess(file: IncomingFile, settings: RuntimeSettings): Promise<Assessment> {
       const name = displayName(file);
-      const config = strapi.config.get('plugin::photo-score') as PluginConfig;
       const started = performance.now();
       const scoredAt = new Date().toISOString();
 
       let prepared: PreparedUpload | null = null;
-      const outcomes: ScorerOutcome[] = [];
+      let outcomes: ScorerOutcome[] = [];
       let failure: string | undefined;
       try {
         prepared = await prepareUpload(file, config);
@@ -80,12 +130,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
 
       if (prepared?.kind === 'image') {
-        for (const scorer of scorers) outcomes.push(await runScorer(scorer, prepared));
-        failure = outcomes.flatMap((o) => (o.ok ? [] : [`${o.scorer}: ${o.error}`])).join('; ') || undefined;
+        outcomes = await runScorers(file, prepared);
+        failure = outcomes.flatMap((o) => (o.ok ? [] : [o.error])).join('; ') || undefined;
       }
 
-      const combined = combine(outcomes, 'fallback');
-      const decision = decide(combined.score, settings, failure);
+      const weights = Object.fromEntries(config.scorers.map((id) => [id, vendors().weightOf(id)]));
+      const combined = combine(outcomes, config.strategy, weights);
+      const decision = moderate(decide(combined.score, settings, failure), outcomes);
       if (decision.action === 'reject') {
         return {
           action: 'reject',
@@ -104,6 +155,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           photoScore: combined.score,
           photoScoreClass: combined.score === null ? null : scoreToClass(combined.score),
           photoScoreStatus: decision.status,
+          ...enrichmentFields(outcomes),
           photoScoreDetails: {
             version: 1,
             scoredAt,

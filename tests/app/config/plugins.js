@@ -1,5 +1,50 @@
 const path = require('path');
 
+// Each vendor is switched on by its credentials in the environment; PHOTO_SCORE_SCORERS
+// orders the chain (default: the embedded `local` scorer alone).
+const vendors = (env) => {
+  const common = (prefix) => ({
+    enabled: true,
+    ...(env(`${prefix}_BASE_URL`) ? { baseUrl: env(`${prefix}_BASE_URL`) } : {}),
+    ...(env(`${prefix}_WEIGHT`) ? { weight: env.float(`${prefix}_WEIGHT`) } : {}),
+    ...(env(`${prefix}_TIMEOUT_MS`) ? { timeoutMs: env.int(`${prefix}_TIMEOUT_MS`) } : {}),
+    ...(env(`${prefix}_RETRIES`) ? { retries: env.int(`${prefix}_RETRIES`) } : {}),
+  });
+  const all = {
+    photoilike: env('PHOTOILIKE_USERNAME') && {
+      ...common('PHOTOILIKE'),
+      username: env('PHOTOILIKE_USERNAME'),
+      password: env('PHOTOILIKE_PASSWORD'),
+      clientKey: env('PHOTOILIKE_CLIENT_KEY'),
+    },
+    everypixel: env('EVERYPIXEL_CLIENT_ID') && {
+      ...common('EVERYPIXEL'),
+      clientId: env('EVERYPIXEL_CLIENT_ID'),
+      clientSecret: env('EVERYPIXEL_CLIENT_SECRET'),
+    },
+    'ai-image-rating': env('AI_IMAGE_RATING_CLIENT_ID') && {
+      ...common('AI_IMAGE_RATING'),
+      clientId: env('AI_IMAGE_RATING_CLIENT_ID'),
+      clientSecret: env('AI_IMAGE_RATING_CLIENT_SECRET'),
+    },
+    imagga: env('IMAGGA_API_KEY') && {
+      ...common('IMAGGA'),
+      apiKey: env('IMAGGA_API_KEY'),
+      apiSecret: env('IMAGGA_API_SECRET'),
+    },
+    'alibaba-imm': env('ALIBABA_ACCESS_KEY_ID') && {
+      ...common('ALIBABA_IMM'),
+      regionId: env('ALIBABA_REGION_ID'),
+      accessKeyId: env('ALIBABA_ACCESS_KEY_ID'),
+      accessKeySecret: env('ALIBABA_ACCESS_KEY_SECRET'),
+      projectName: env('ALIBABA_IMM_PROJECT'),
+      bucket: env('ALIBABA_OSS_BUCKET'),
+      ...(env('ALIBABA_OSS_ENDPOINT') ? { ossEndpoint: env('ALIBABA_OSS_ENDPOINT') } : {}),
+    },
+  };
+  return Object.fromEntries(Object.entries(all).filter(([, value]) => value));
+};
+
 // The plugin loads from the repository root, from its built dist/ as an npm install would.
 module.exports = ({ env }) => ({
   'users-permissions': { config: { jwtSecret: env('JWT_SECRET', 'photo-score-demo-jwt-secret') } },
@@ -10,6 +55,11 @@ module.exports = ({ env }) => ({
       rejectBelow: env('PHOTO_SCORE_REJECT_BELOW') ? env.float('PHOTO_SCORE_REJECT_BELOW') : null,
       flagBelow: env('PHOTO_SCORE_FLAG_BELOW') ? env.float('PHOTO_SCORE_FLAG_BELOW') : null,
       onScorerError: env('PHOTO_SCORE_ON_SCORER_ERROR', 'accept'),
+      scorers: env.array('PHOTO_SCORE_SCORERS', ['local']),
+      strategy: env('PHOTO_SCORE_STRATEGY', 'fallback'),
+      nsfw: env('PHOTO_SCORE_NSFW', 'ignore'),
+      ...(env('PHOTO_SCORE_DEADLINE_MS') ? { deadlineMs: env.int('PHOTO_SCORE_DEADLINE_MS') } : {}),
+      vendors: vendors(env),
     },
   },
 });
