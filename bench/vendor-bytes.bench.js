@@ -35,7 +35,10 @@ async function photo(width, height) {
     pixels[i + 1] = Math.max(0, Math.min(255, 60 + (y / height) * 150 + grain));
     pixels[i + 2] = Math.max(0, Math.min(255, 170 - (x / width) * 90 + grain));
   }
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).blur(0.8).jpeg({ quality: 90 }).toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .blur(0.8)
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 (async () => {
