@@ -12,7 +12,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const sharp = require('sharp');
+const { syntheticPhoto } = require('./harness');
 const { requireTypeScript } = require('../scripts/require-ts');
 
 const { encodeForVendor, VENDORS } = requireTypeScript(
@@ -23,26 +23,8 @@ const { encodeForVendor, VENDORS } = requireTypeScript(
   'bench-vendor-bytes',
 );
 
-async function photo(width, height) {
-  const pixels = Buffer.alloc(width * height * 3);
-  let state = 12345;
-  for (let i = 0; i < pixels.length; i += 3) {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    const x = (i / 3) % width;
-    const y = Math.floor(i / 3 / width);
-    const grain = ((state >>> 24) - 128) * 0.4;
-    pixels[i] = Math.max(0, Math.min(255, 80 + (x / width) * 130 + grain));
-    pixels[i + 1] = Math.max(0, Math.min(255, 60 + (y / height) * 150 + grain));
-    pixels[i + 2] = Math.max(0, Math.min(255, 170 - (x / width) * 90 + grain));
-  }
-  return sharp(pixels, { raw: { width, height, channels: 3 } })
-    .blur(0.8)
-    .jpeg({ quality: 90 })
-    .toBuffer();
-}
-
 (async () => {
-  const original = await photo(4000, 3000);
+  const original = await syntheticPhoto({ width: 4000, height: 3000, quality: 90 });
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'photo-score-bytes-')), 'photo.jpg');
   fs.writeFileSync(file, original);
   console.log(`bytes sent per vendor for a 4000×3000 JPEG of ${(original.length / 1e6).toFixed(2)} MB`);

@@ -11,10 +11,7 @@
  * the plugin's own cost of calling a vendor (re-encoding, multipart, HTTP, validation).
  */
 'use strict';
-const { spawn } = require('node:child_process');
-const path = require('node:path');
-const { performance } = require('node:perf_hooks');
-const sharp = require('sharp');
+const { bootApp, syntheticPhoto, timedUpload, median } = require('./harness');
 const { requireTypeScript } = require('../scripts/require-ts');
 
 const arg = (name, fallback) => Number(process.argv[process.argv.indexOf(name) + 1]) || fallback;
@@ -27,58 +24,11 @@ const { startEverypixelFake } = requireTypeScript(
   'bench-everypixel-fake',
 );
 
-function boot(env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'serve-app.js')], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /READY (\d+) (\S+)/.exec(out);
-      if (match) resolve({ child, url: `http://127.0.0.1:${match[1]}`, token: match[2] });
-    });
-    child.on('exit', (code) => reject(new Error(`app exited with ${code}`)));
-  });
-}
-
-const photo = (seed) => {
-  const width = 1600;
-  const height = 1200;
-  const pixels = Buffer.alloc(width * height * 3);
-  let state = seed;
-  for (let i = 0; i < pixels.length; i++) {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    pixels[i] = 60 + ((i * 7) % 120) + (state >>> 28);
-  }
-  return sharp(pixels, { raw: { width, height, channels: 3 } })
-    .blur(1)
-    .jpeg({ quality: 88 })
-    .toBuffer();
-};
-
-async function upload(app, bytes, name) {
-  const form = new FormData();
-  form.append('files', new Blob([bytes], { type: 'image/jpeg' }), name);
-  const started = performance.now();
-  const res = await fetch(`${app.url}/api/upload`, {
-    method: 'POST',
-    body: form,
-    headers: { Authorization: `Bearer ${app.token}` },
-  });
-  const body = await res.json();
-  if (res.status !== 201) throw new Error(`upload answered ${res.status}`);
-  return { ms: performance.now() - started, scorers: body[0].photoScoreDetails.scorers };
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 (async () => {
   const fake = await startEverypixelFake({ clientId: 'bench', clientSecret: 'bench-secret', score: 0.6 });
   fake.server.inject({ latencyMs });
-  const local = await boot({ PHOTO_SCORE_SCORERS: 'local' });
-  const vendor = await boot({
+  const local = await bootApp({ PHOTO_SCORE_SCORERS: 'local' });
+  const vendor = await bootApp({
     PHOTO_SCORE_SCORERS: 'everypixel,local',
     EVERYPIXEL_CLIENT_ID: 'bench',
     EVERYPIXEL_CLIENT_SECRET: 'bench-secret',
@@ -87,7 +37,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
   try {
     const times = { local: [], vendor: [] };
     for (let i = 0; i < WARM_UP + iterations; i++) {
-      const bytes = await photo(1000 + i);
+      const bytes = await syntheticPhoto({ width: 1600, height: 1200, seed: 1000 + i });
       for (const [key, app] of i % 2
         ? [
             ['local', local],
@@ -97,7 +47,8 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
             ['vendor', vendor],
             ['local', local],
           ]) {
-        const { ms, scorers } = await upload(app, bytes, `overhead-${i}.jpg`);
+        const { ms, file } = await timedUpload(app, bytes, `overhead-${i}.jpg`);
+        const scorers = file.photoScoreDetails.scorers;
         if (key === 'vendor' && !scorers[0].ok) throw new Error(`vendor failed: ${scorers[0].error}`);
         if (i >= WARM_UP) times[key].push(ms);
       }

@@ -1,0 +1,63 @@
+// What the benchmarks share: booting the demo app in a child process, a synthetic photo,
+// one timed upload, and the median.
+'use strict';
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+const sharp = require('sharp');
+
+/** Boots the demo app (bench/serve-app.js) with extra environment; resolves to {child, url, token}. */
+function bootApp(env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, 'serve-app.js')], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /READY (\d+) (\S+)/.exec(out);
+      if (match) resolve({ child, url: `http://127.0.0.1:${match[1]}`, token: match[2] });
+    });
+    child.on('exit', (code) => reject(new Error(`app (${JSON.stringify(env)}) exited with ${code}`)));
+  });
+}
+
+/** A deterministic gradient with fine grain, JPEG-encoded: a stand-in for a photo. */
+async function syntheticPhoto({ width, height, seed = 12345, quality = 88 }) {
+  const pixels = Buffer.alloc(width * height * 3);
+  let state = seed >>> 0;
+  for (let i = 0; i < pixels.length; i += 3) {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    const x = (i / 3) % width;
+    const y = Math.floor(i / 3 / width);
+    const grain = ((state >>> 24) - 128) * 0.4;
+    pixels[i] = Math.max(0, Math.min(255, 80 + (x / width) * 130 + grain));
+    pixels[i + 1] = Math.max(0, Math.min(255, 60 + (y / height) * 150 + grain));
+    pixels[i + 2] = Math.max(0, Math.min(255, 170 - (x / width) * 90 + grain));
+  }
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .blur(0.8)
+    .jpeg({ quality })
+    .toBuffer();
+}
+
+/** One POST /api/upload, timed; resolves to {ms, file} with the stored file as answered. */
+async function timedUpload(app, bytes, name) {
+  const form = new FormData();
+  form.append('files', new Blob([bytes], { type: 'image/jpeg' }), name);
+  const started = performance.now();
+  const res = await fetch(`${app.url}/api/upload`, {
+    method: 'POST',
+    body: form,
+    headers: { Authorization: `Bearer ${app.token}` },
+  });
+  const body = await res.json();
+  const ms = performance.now() - started;
+  if (res.status !== 201) throw new Error(`upload answered ${res.status}`);
+  return { ms, file: body[0] };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+module.exports = { bootApp, syntheticPhoto, timedUpload, median };
