@@ -47,28 +47,50 @@ async function withPg(run: (client: Client) => Promise<void>): Promise<void> {
 
 export const ADMIN = { email: 'admin@photo-score.test', password: 'Admin-pass-1', firstname: 'Ada', lastname: 'Admin' };
 
-/** Boots the real demo app, with the plugin loaded from its built dist/, on a private database and folders. */
+/** A private database: a SQLite file, or a PostgreSQL schema. */
+export interface TestDatabase {
+  /** What the demo app's config/database.js reads. */
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'photo-score-db-'));
+  const schema = `photo_score_${randomBytes(4).toString('hex')}`;
+  if (usingPostgres()) {
+    await withPg((client) => client.query(`CREATE SCHEMA ${schema}`).then(() => undefined));
+  }
+  return {
+    env: { DATABASE_FILENAME: path.join(dir, 'data.db'), DATABASE_SCHEMA: schema },
+    async drop() {
+      if (usingPostgres())
+        await withPg((client) => client.query(`DROP SCHEMA ${schema} CASCADE`).then(() => undefined));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Boots the real demo app, with the plugin loaded from its built dist/, on a private database and
+ * folders. Pass `database` to boot on one that outlives the app (a restart, or a second process):
+ * the app then leaves it in place when it stops.
+ */
 export async function startApp(
   env: Record<string, string> = {},
-  { adminPanel = false }: { adminPanel?: boolean } = {},
+  { adminPanel = false, database }: { adminPanel?: boolean; database?: TestDatabase } = {},
 ): Promise<TestApp> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'photo-score-test-'));
   const publicDir = path.join(root, 'public');
   const uploadsDir = path.join(publicDir, 'uploads');
   const tmpDir = os.tmpdir();
   await mkdir(uploadsDir, { recursive: true });
-
-  const schema = `photo_score_${randomBytes(4).toString('hex')}`;
-  if (usingPostgres()) {
-    await withPg((client) => client.query(`CREATE SCHEMA ${schema}`).then(() => undefined));
-  }
+  const db = database ?? (await createTestDatabase());
 
   const saved = { ...process.env };
   Object.assign(process.env, {
     NODE_ENV: 'test',
     PUBLIC_DIR: publicDir,
-    DATABASE_FILENAME: path.join(root, 'data.db'),
-    DATABASE_SCHEMA: schema,
+    ...db.env,
     STRAPI_TELEMETRY_DISABLED: 'true',
     LOG_LEVEL: 'error',
     BROWSER: 'none',
@@ -84,13 +106,17 @@ export async function startApp(
   await strapi.server.mount();
   const http = request(strapi.server.httpServer);
 
-  const registered = await http.post('/admin/register-admin').send(ADMIN);
-  if (registered.status !== 200) throw new Error(`register-admin answered ${registered.status}: ${registered.text}`);
-  const adminToken: string = registered.body.data.token;
+  // On a database that already has its admin (a restart), log in instead.
+  const login = database
+    ? await http.post('/admin/login').send({ email: ADMIN.email, password: ADMIN.password })
+    : null;
+  const session = login?.status === 200 ? login : await http.post('/admin/register-admin').send(ADMIN);
+  if (session.status !== 200) throw new Error(`admin sign-in answered ${session.status}: ${session.text}`);
+  const adminToken: string = session.body.data.token;
 
   const token = await strapi
     .service('admin::api-token')
-    .create({ name: 'tests', description: '', type: 'full-access', lifespan: null });
+    .create({ name: `tests-${randomBytes(4).toString('hex')}`, description: '', type: 'full-access', lifespan: null });
   const apiToken = (token as { accessKey: string }).accessKey;
 
   return {
@@ -103,8 +129,7 @@ export async function startApp(
     async stop() {
       await strapi.destroy();
       process.env = saved;
-      if (usingPostgres())
-        await withPg((client) => client.query(`DROP SCHEMA ${schema} CASCADE`).then(() => undefined));
+      if (!database) await db.drop();
       await rm(root, { recursive: true, force: true });
     },
   };

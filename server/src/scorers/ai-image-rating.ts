@@ -217,6 +217,8 @@ export function createAiImageRatingScorer(config: AiImageRatingConfig, tools: Ve
   return {
     id: VENDOR_ID,
     image: aiImageRatingImageSpec,
+    // POST /rate; the token exchange and /usage are not rated images.
+    billedRequests: 1,
 
     async score(image, signal) {
       const response = await authorised({ method: 'POST', path: '/rate', body: imageForm(image) }, signal);

@@ -178,6 +178,8 @@ export const alibabaImm = defineVendor({
     return {
       id: VENDOR_ID,
       image: IMAGE_SPEC,
+      // DetectImageScore is IMM's billed operation; the OSS PUT and DELETE are bucket requests, not IMM calls.
+      billedRequests: 1,
       async score(image, signal) {
         const key = stagingKey(config.keyPrefix, image);
         try {

@@ -134,6 +134,8 @@ export const everypixel = defineVendor({
     return {
       id: VENDOR_ID,
       image: IMAGE_SPEC,
+      // "1,000 requests for $0.6": each /quality_ugc request.
+      billedRequests: 1,
       async score(image, signal) {
         const refusal = whyRefused(image);
         if (refusal) throw new VendorError(VENDOR_ID, 'rejected', refusal);

@@ -310,6 +310,9 @@ export function createImaggaScorer(config: ImaggaConfig, tools: VendorTools): Im
   return {
     id: VENDOR_ID,
     image: imaggaImageSpec,
+    // Each feature's endpoint is billable (the document's "billable endpoints": tagging, categorisation,
+    // colour extraction); /uploads, its DELETE and /usage are not.
+    billedRequests: config.features.length,
 
     async score(image, signal) {
       const raw = (await answersFor(image, signal)).reduce<ImaggaRaw>((all, part) => ({ ...all, ...part }), {});

@@ -175,6 +175,8 @@ export const photoilike = defineVendor({
     return {
       id: VENDOR_ID,
       image: IMAGE_SPEC,
+      // Each /score call spends a credit (402 when none are left); the login does not.
+      billedRequests: 1,
       async score(image, signal) {
         const response = await scoreWithSession(scoreRequestBody(config.clientKey, image), signal);
         const answer = tools.http.json(response, scoreAnswerSchema);

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
-import type { z } from 'zod';
+import { toValidationError } from '../admin-api/validate';
 import { runtimeSettingsSchema, type PluginConfig, type RuntimeSettings } from '../config';
 
 const STORE_KEY = 'settings';
@@ -10,18 +10,6 @@ const fromConfig = (config: PluginConfig): RuntimeSettings => ({
   flagBelow: config.flagBelow,
   onScorerError: config.onScorerError,
 });
-
-const toValidationError = (error: z.ZodError): errors.ValidationError =>
-  new errors.ValidationError(
-    error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '),
-    {
-      errors: error.issues.map((issue) => ({
-        path: issue.path.map(String),
-        message: issue.message,
-        name: 'ValidationError',
-      })),
-    },
-  );
 
 /**
  * Thresholds and failure policy: `config/plugins` gives the defaults, an admin's saved

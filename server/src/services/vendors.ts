@@ -1,18 +1,20 @@
 import { performance } from 'node:perf_hooks';
 import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
 import { resolveConfig, type PluginConfig } from '../config';
 import { encodeForVendor, UnfitForVendorError } from '../prepare/for-vendor';
 import type { ImageSource } from '../prepare/source';
-import { VENDORS, type VendorId } from '../scorers/vendors';
+import { ENRICHERS, VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
 import type { ScorerOutcome } from '../scorers/types';
 import { createBreaker } from '../vendor-http/breaker';
-import { createBudget } from '../vendor-http/budget';
 import { instantiateVendor, type CommonVendorOptions, type VendorDefinition } from '../vendor-http/define';
 import { VendorError } from '../vendor-http/errors';
-import { createResultCache } from '../vendor-http/result-cache';
-import type { VendorImage, VendorScorer, VendorVerdict } from '../vendor-http/types';
+import type { VendorImage, VendorScorer } from '../vendor-http/types';
+import type vendorBudgets from './vendor-budgets';
+import type vendorCache from './vendor-cache';
+import type vendorState from './vendor-state';
 
-/** How long a vendor that reported its quota spent is left alone before it is tried again. */
+/** How long a vendor that reported its quota spent is left alone before it is tried again, unless an admin resumes it. */
 const QUOTA_SUSPENSION_MS = 60 * 60 * 1000;
 
 /** The upload as the vendors need it: where its pixels are, its upright size, its hash. */
@@ -34,69 +36,124 @@ const deadlinePassed = (signal: AbortSignal) =>
     else signal.addEventListener('abort', fail, { once: true });
   });
 
-function createVendorState(id: VendorId, config: PluginConfig) {
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function createVendor(id: VendorId, config: PluginConfig) {
   const settings = config.vendors[id] as CommonVendorOptions;
   const definition = VENDORS[id] as unknown as VendorDefinition<CommonVendorOptions>;
+  const position = config.scorers.indexOf(id);
   return {
     id,
+    enabled: settings.enabled,
+    /** 1-based place in `scorers`, or null when the vendor is configured but not in the chain. */
+    position: position === -1 ? null : position + 1,
+    role: ENRICHERS.has(id) ? ('enrichment' as const) : ('score' as const),
     weight: settings.weight,
     scorer: instantiateVendor(definition, settings) as VendorScorer,
+    // In memory on purpose: it is about this process's live connection to the vendor.
     breaker: createBreaker(config.breaker),
-    budget: createBudget(config.budgets[id] ?? {}),
-    cache: createResultCache<VendorVerdict>({ ttlMs: config.cacheTtlHours * 3_600_000, maxEntries: 10_000 }),
-    lastError: null as null | { at: string; message: string; kind: string },
-    suspended: null as null | { until: number; reason: string },
+    limits: config.budgets[id] ?? {},
   };
 }
 
-type VendorState = ReturnType<typeof createVendorState>;
+type Vendor = ReturnType<typeof createVendor>;
 
 /**
- * The configured vendors with what keeps them affordable and out of the way when they fail:
- * a result cache by image hash, request budgets, a circuit breaker, and suspension when a
- * vendor says its quota is spent.
+ * The configured vendors with what keeps them affordable and out of the way when they fail: a
+ * result cache by image hash, request budgets and quota suspensions (all three in the database,
+ * shared by every Strapi process on it), and a circuit breaker per process.
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const config = resolveConfig(strapi.config.get('plugin::photo-score'));
-  const states = new Map<VendorId, VendorState>(
-    config.scorers.filter((id): id is VendorId => id !== 'local').map((id) => [id, createVendorState(id, config)]),
+  const vendors = new Map<VendorId, Vendor>(
+    VENDOR_IDS.filter((id) => config.vendors[id] !== undefined).map((id) => [id, createVendor(id, config)]),
   );
+  const service = <T>(name: string) => strapi.plugin('photo-score').service(name) as T;
+  const cache = () => service<ReturnType<typeof vendorCache>>('vendor-cache');
+  const budgets = () => service<ReturnType<typeof vendorBudgets>>('vendor-budgets');
+  const state = () => service<ReturnType<typeof vendorState>>('vendor-state');
 
-  const skipReason = (state: VendorState, now = Date.now()): string | undefined => {
-    if (state.suspended && state.suspended.until > now) return `suspended: ${state.suspended.reason}`;
-    if (!state.breaker.allows(now)) return 'circuit open after repeated failures';
-    return state.budget.exhausted();
+  /** Why the vendor may not be called now, short of its budget. */
+  const blockedBy = async (vendor: Vendor, now = Date.now()): Promise<string | undefined> => {
+    const { suspended } = await state().read(vendor.id, now);
+    if (suspended) return `suspended until ${suspended.until}: ${suspended.reason}`;
+    if (!vendor.breaker.allows(now)) return 'circuit open after repeated failures';
+    return undefined;
   };
 
-  const recordFailure = (state: VendorState, error: unknown) => {
+  const skip = async (vendor: Vendor, reason: string): Promise<ScorerOutcome> => {
+    await state().recordSkip(vendor.id, { at: new Date().toISOString(), message: reason });
+    return { scorer: vendor.id, ok: false, durationMs: 0, error: `${vendor.id}: skipped (${reason})`, kind: 'skipped' };
+  };
+
+  const recordFailure = async (vendor: Vendor, error: unknown) => {
     const kind = error instanceof VendorError ? error.kind : 'error';
-    const message = error instanceof Error ? error.message : String(error);
-    state.lastError = { at: new Date().toISOString(), message, kind };
-    if (kind === 'quota') state.suspended = { until: Date.now() + QUOTA_SUSPENSION_MS, reason: message };
+    const message = errorMessage(error);
+    await state().recordError(vendor.id, { at: new Date().toISOString(), message, kind });
+    if (kind === 'quota') await state().suspend(vendor.id, new Date(Date.now() + QUOTA_SUSPENSION_MS), message);
     // Failures that say nothing about the vendor's health (a refused image) leave the breaker alone.
-    if (error instanceof VendorError && (error.retryable || kind === 'invalid-response')) state.breaker.recordFailure();
+    if (error instanceof VendorError && (error.retryable || kind === 'invalid-response'))
+      vendor.breaker.recordFailure();
     strapi.log.warn(`[photo-score] ${message}`);
     return { kind, message };
   };
 
-  const encodingFor = (state: VendorState, input: VendorInput): Promise<VendorImage> => {
-    const key = JSON.stringify(state.scorer.image);
+  const encodingFor = (vendor: Vendor, input: VendorInput): Promise<VendorImage> => {
+    const key = JSON.stringify(vendor.scorer.image);
     let encoding = input.encodings.get(key);
     if (!encoding) {
-      encoding = encodeForVendor(input.source, input, state.scorer.image, input.sha256, config.maxInputPixels);
+      encoding = encodeForVendor(input.source, input, vendor.scorer.image, input.sha256, config.maxInputPixels);
       input.encodings.set(key, encoding);
     }
     return encoding;
   };
 
+  const known = (id: string): Vendor => {
+    const vendor = vendors.get(id as VendorId);
+    if (!vendor) throw new errors.NotFoundError(`No vendor "${id}" is configured`);
+    return vendor;
+  };
+
+  /** One vendor's state for admins; never a credential. */
+  const describe = async (vendor: Vendor, withUsage: boolean, signal: AbortSignal) => {
+    const now = Date.now();
+    const [record, used] = await Promise.all([state().read(vendor.id, now), budgets().used(vendor.id, new Date(now))]);
+    const { perDay, perMonth } = vendor.limits;
+    const cost = vendor.scorer.billedRequests;
+    const budgetSpent =
+      perDay !== undefined && used.usedToday + cost > perDay
+        ? 'daily budget spent'
+        : perMonth !== undefined && used.usedThisMonth + cost > perMonth
+          ? 'monthly budget spent'
+          : undefined;
+    return {
+      id: vendor.id,
+      enabled: vendor.enabled,
+      position: vendor.position,
+      role: vendor.role,
+      weight: vendor.weight,
+      skipped: (await blockedBy(vendor, now)) ?? budgetSpent ?? null,
+      breaker: vendor.breaker.state(now),
+      budget: { perDay: perDay ?? null, perMonth: perMonth ?? null, ...used, billedRequestsPerImage: cost },
+      suspended: record.suspended,
+      lastError: record.lastError,
+      lastSkip: record.lastSkip,
+      usage:
+        withUsage && vendor.scorer.usage
+          ? await vendor.scorer.usage(signal).catch((error: unknown) => ({ error: errorMessage(error) }))
+          : null,
+    };
+  };
+
   return {
-    weightOf: (id: string): number => (id === 'local' ? config.localWeight : (states.get(id as VendorId)?.weight ?? 1)),
+    weightOf: (id: string): number =>
+      id === 'local' ? config.localWeight : (vendors.get(id as VendorId)?.weight ?? 1),
 
     async run(id: VendorId, input: VendorInput, signal: AbortSignal): Promise<ScorerOutcome> {
       const started = performance.now();
-      const state = states.get(id);
-      if (!state) return { scorer: id, ok: false, durationMs: 0, error: `${id} is not configured`, kind: 'skipped' };
-      const cached = state.cache.get(input.sha256);
+      const vendor = vendors.get(id);
+      if (!vendor) return { scorer: id, ok: false, durationMs: 0, error: `${id} is not configured`, kind: 'skipped' };
+      const cached = await cache().get(id, input.sha256);
       if (cached)
         return {
           scorer: id,
@@ -107,49 +164,57 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ...cached,
           cached: true,
         };
-      const skipped = skipReason(state);
-      if (skipped)
-        return { scorer: id, ok: false, durationMs: 0, error: `${id}: skipped (${skipped})`, kind: 'skipped' };
+      const blocked = await blockedBy(vendor);
+      if (blocked) return skip(vendor, blocked);
 
+      const reservedAt = new Date();
+      const overBudget = await budgets().reserve(id, vendor.scorer.billedRequests, vendor.limits, reservedAt);
+      if (overBudget) return skip(vendor, overBudget);
+
+      let image: VendorImage;
       try {
-        const image = await encodingFor(state, input);
-        state.budget.spend();
-        const verdict = await Promise.race([state.scorer.score(image, signal), deadlinePassed(signal)]);
-        state.breaker.recordSuccess();
-        state.cache.set(input.sha256, verdict);
+        image = await encodingFor(vendor, input);
+      } catch (error) {
+        // Nothing was sent: the reservation goes back.
+        await budgets().refund(id, vendor.scorer.billedRequests, reservedAt);
+        const unfit = error instanceof UnfitForVendorError;
+        const message = unfit ? `${id}: ${errorMessage(error)}` : errorMessage(error);
+        return {
+          scorer: id,
+          ok: false,
+          durationMs: elapsed(started),
+          error: message,
+          kind: unfit ? 'rejected' : 'error',
+        };
+      }
+      try {
+        const verdict = await Promise.race([vendor.scorer.score(image, signal), deadlinePassed(signal)]);
+        vendor.breaker.recordSuccess();
+        await cache().set(id, input.sha256, verdict, config.cacheTtlHours * 3_600_000);
         return { scorer: id, ok: true, durationMs: elapsed(started), version: 'vendor', dimensions: {}, ...verdict };
       } catch (error) {
-        const reason =
-          error instanceof UnfitForVendorError
-            ? { kind: 'rejected', message: `${id}: ${error.message}` }
-            : recordFailure(state, error);
+        const reason = await recordFailure(vendor, error);
         return { scorer: id, ok: false, durationMs: elapsed(started), error: reason.message, kind: reason.kind };
       }
     },
 
-    /** Each configured vendor's state for admins; never any credential. */
+    /** Each configured vendor's state for admins, in chain order; never a credential. */
     async status({ withUsage }: { withUsage: boolean }, signal: AbortSignal) {
-      const now = Date.now();
-      return Promise.all(
-        [...states.values()].map(async (state) => ({
-          id: state.id,
-          enabled: true,
-          skipped: skipReason(state, now) ?? null,
-          breaker: state.breaker.state(now),
-          budget: state.budget.state(),
-          suspended:
-            state.suspended && state.suspended.until > now
-              ? { ...state.suspended, until: new Date(state.suspended.until).toISOString() }
-              : null,
-          lastError: state.lastError,
-          usage:
-            withUsage && state.scorer.usage
-              ? await state.scorer.usage(signal).catch((error: unknown) => ({
-                  error: error instanceof Error ? error.message : String(error),
-                }))
-              : null,
-        })),
+      const ordered = [...vendors.values()].sort(
+        (a, b) => (a.position ?? Number.MAX_SAFE_INTEGER) - (b.position ?? Number.MAX_SAFE_INTEGER),
       );
+      return Promise.all(ordered.map((vendor) => describe(vendor, withUsage, signal)));
+    },
+
+    /**
+     * After an admin tops up: lifts the quota suspension (for every process) and closes this
+     * process's breaker. 404 for a vendor that is not configured.
+     */
+    async resume(id: string, signal: AbortSignal) {
+      const vendor = known(id);
+      await state().resume(vendor.id);
+      vendor.breaker.reset();
+      return describe(vendor, false, signal);
     },
   };
 };

@@ -5,12 +5,15 @@
 export function createBreaker({ failureThreshold, coolDownMs }: { failureThreshold: number; coolDownMs: number }) {
   let failures = 0;
   let openUntil = 0;
+  const close = (): void => {
+    failures = 0;
+    openUntil = 0;
+  };
   return {
     allows: (now = Date.now()): boolean => now >= openUntil,
-    recordSuccess(): void {
-      failures = 0;
-      openUntil = 0;
-    },
+    recordSuccess: close,
+    /** An admin's word that the vendor is fine again. */
+    reset: close,
     recordFailure(now = Date.now()): void {
       failures += 1;
       if (failures >= failureThreshold) openUntil = now + coolDownMs;

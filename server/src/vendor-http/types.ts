@@ -83,6 +83,12 @@ export interface VendorHttp {
 export interface VendorScorer {
   id: string;
   image: VendorImageSpec;
+  /**
+   * Requests one `score()` makes that the vendor bills (its document says which): what a scored
+   * image costs against the budgets. Token exchanges, staging uploads, deletes and usage queries
+   * are not billed; retries of a request the vendor refused with 429 or 5xx are not counted again.
+   */
+  billedRequests: number;
   score(image: VendorImage, signal: AbortSignal): Promise<VendorVerdict>;
   /** Vendor-reported usage, where the vendor has an endpoint for it. */
   usage?(signal: AbortSignal): Promise<unknown>;

@@ -59,6 +59,8 @@ module.exports = ({ env }) => ({
       strategy: env('PHOTO_SCORE_STRATEGY', 'fallback'),
       nsfw: env('PHOTO_SCORE_NSFW', 'ignore'),
       ...(env('PHOTO_SCORE_DEADLINE_MS') ? { deadlineMs: env.int('PHOTO_SCORE_DEADLINE_MS') } : {}),
+      // e.g. {"everypixel":{"perDay":100}}
+      budgets: env.json('PHOTO_SCORE_BUDGETS', {}),
       vendors: vendors(env),
     },
   },

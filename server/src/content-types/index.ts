@@ -1,0 +1,16 @@
+import vendorState from './vendor-state';
+import vendorUsage from './vendor-usage';
+import vendorVerdict from './vendor-verdict';
+
+/** The plugin's own tables: durable vendor state shared by every Strapi process on the database. */
+export default {
+  'vendor-verdict': vendorVerdict,
+  'vendor-usage': vendorUsage,
+  'vendor-state': vendorState,
+};
+
+export const UIDS = {
+  verdict: 'plugin::photo-score.vendor-verdict',
+  usage: 'plugin::photo-score.vendor-usage',
+  state: 'plugin::photo-score.vendor-state',
+} as const;
