@@ -140,12 +140,30 @@ describe('photo-score CLI', () => {
     const run = photoScore('score', good, corrupt);
     expect(run.status).toBe(1);
     const [header, row, ...rest] = run.stdout.trimEnd().split('\n');
-    expect(rest).toHaveLength(0);
+    // At most the row's reasons follow, indented.
+    expect(rest.filter((line) => !/^\s+↳ /.test(line))).toHaveLength(0);
     expect(header).toMatch(/^score\s+class\s+sharp.*file$/);
     expect(row).toMatch(/^\s*\d+\.\d\s+[1-5] \w+/);
     expect(row.endsWith(good)).toBe(true);
     expect(header.indexOf('file')).toBe(row.indexOf(good));
     expect(run.stderr).toContain(corrupt);
+  });
+
+  it('says why a blurred photo lost points, in the table and in --json', async () => {
+    const blurred = path.join(dir, 'blurred.jpg');
+    await writeFile(
+      blurred,
+      await sharp(await photo(800, 600))
+        .blur(10)
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
+    const [line] = jsonLines(photoScore('score', blurred, '--json').stdout);
+    expect((line.reasons as Record<string, string>).sharpness).toMatch(/out of focus/);
+
+    const table = photoScore('score', blurred).stdout.trimEnd().split('\n');
+    expect(table[1].endsWith(blurred)).toBe(true);
+    expect(table[2]).toMatch(/^\s+↳ .*out of focus/);
   });
 
   it('shows help with --help', () => {

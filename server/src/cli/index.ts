@@ -41,7 +41,8 @@ Directories are searched recursively for ${[...IMAGE_EXTENSIONS].join(' ')} file
 
 Options:
   --json      one JSON object per image and line:
-              {"file":…,"score":…,"class":…,"dimensions":{…}} or {"file":…,"error":"…"}
+              {"file":…,"score":…,"class":…,"dimensions":{…},"reasons":{…}} or {"file":…,"error":"…"}
+              (reasons: why low dimensions pull the score down, e.g. "out of focus or blurred")
   -h, --help  show this help
 
 Exit status: 0 all images scored, 1 some could not be read, 2 usage error.`;
@@ -141,11 +142,14 @@ function tableHeader(): string {
   return `${'score'.padStart(5)}  ${'class'.padEnd(13)}${dimensions}  file`;
 }
 
+/** The row, then the reasons (if any) on an indented line of their own. */
 function tableRow(file: string, result: LocalScore): string {
   const quality = scoreToClass(result.score);
   const label = `${quality} ${QUALITY_CLASS_LABELS[quality]}`;
   const dimensions = DIMENSION_NAMES.map((name) => String(result.dimensions[name]).padStart(7)).join('');
-  return `${result.score.toFixed(1).padStart(5)}  ${label.padEnd(13)}${dimensions}  ${file}`;
+  const row = `${result.score.toFixed(1).padStart(5)}  ${label.padEnd(13)}${dimensions}  ${file}`;
+  const reasons = DIMENSION_NAMES.flatMap((name) => result.reasons[name] ?? []);
+  return reasons.length > 0 ? `${row}\n${' '.repeat(7)}↳ ${reasons.join('; ')}` : row;
 }
 
 function jsonRow(file: string, result: LocalScore): string {
@@ -154,6 +158,7 @@ function jsonRow(file: string, result: LocalScore): string {
     score: result.score,
     class: scoreToClass(result.score),
     dimensions: result.dimensions,
+    reasons: result.reasons,
   });
 }
 

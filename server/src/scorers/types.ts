@@ -6,6 +6,8 @@ export interface ScorerOutput {
   score: number;
   /** Named sub-scores, each 0–100. */
   dimensions: Record<string, number>;
+  /** Short human reasons for the dimensions that pull the score down, by dimension name. */
+  reasons?: Record<string, string>;
   version: string;
 }
 
@@ -23,6 +25,7 @@ export type ScorerOutcome =
       /** null for vendors that only tag and moderate. */
       score: number | null;
       dimensions: Record<string, number>;
+      reasons?: Record<string, string>;
       version: string;
       tags?: VendorTag[];
       colours?: VendorColour[];

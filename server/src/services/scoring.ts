@@ -169,6 +169,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                   }
                 : null,
             scorers: outcomes,
+            // Why the photo lost points, by dimension ("overexposed: 18 % of pixels clipped").
+            reasons: outcomes.reduce<Record<string, string>>(
+              (all, outcome) => (outcome.ok && outcome.reasons ? { ...all, ...outcome.reasons } : all),
+              {},
+            ),
             combined,
             decision: { status: decision.status, reason: decision.reason },
             thresholds: settings,

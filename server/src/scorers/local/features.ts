@@ -493,6 +493,9 @@ interface DetailStats {
   tileSharpnessP90: number;
   tileSharpnessP50: number;
   tileSharpnessP10: number;
+  /** Focus map: the sharpest tile, and the share of tiles nearly as sharp (how much is in focus). */
+  tileSharpnessMax: number;
+  sharpTileShare: number;
   /** Strong-edge gradient magnitude relative to the tonal range. */
   edgeStrengthP99: number;
   edgeStrengthP90: number;
@@ -604,6 +607,8 @@ function measureDetail(luma: Plane, lumaVariance: number, tonalRange: number): D
       tileSharpnessP90: 0,
       tileSharpnessP50: 0,
       tileSharpnessP10: 0,
+      tileSharpnessMax: 0,
+      sharpTileShare: 0,
       edgeStrengthP99: 0,
       edgeStrengthP90: 0,
       edgeDensity: 0,
@@ -621,6 +626,9 @@ function measureDetail(luma: Plane, lumaVariance: number, tonalRange: number): D
     if (tileCount[t] > 0) tileEnergies[tiles++] = Math.log10(1 + tileLaplacian[t] / tileCount[t]);
   }
   const sortedTiles = tileEnergies.subarray(0, tiles).sort();
+  const sharpest = tiles > 0 ? sortedTiles[tiles - 1] : 0;
+  let nearlySharpest = 0;
+  for (let t = 0; t < tiles; t++) if (sortedTiles[t] >= sharpest - 0.5) nearlySharpest++;
 
   const noiseScale = mathSqrt(Math.PI / 2) / 6;
   const blockSigmas = new Float64Array(blockNoise.length);
@@ -636,6 +644,8 @@ function measureDetail(luma: Plane, lumaVariance: number, tonalRange: number): D
     tileSharpnessP90: sortedPercentile(sortedTiles, 0.9),
     tileSharpnessP50: sortedPercentile(sortedTiles, 0.5),
     tileSharpnessP10: sortedPercentile(sortedTiles, 0.1),
+    tileSharpnessMax: sharpest,
+    sharpTileShare: tiles > 0 ? nearlySharpest / tiles : 0,
     edgeStrengthP99: histogramPercentile(gradientHistogram, interior, 0.99) / range,
     edgeStrengthP90: histogramPercentile(gradientHistogram, interior, 0.9) / range,
     edgeDensity: edges / interior,
@@ -755,6 +765,137 @@ function blockiness(plane: Plane): number {
   return 0.5 * (peakOverMedian(columnPhase) + peakOverMedian(rowPhase));
 }
 
+/** Binomial blur of a plane (edges replicated) into a new array. */
+function blurPlane(plane: Plane): Float32Array {
+  const { values, width, height } = plane;
+  const rows = new Float32Array(values.length);
+  const k0 = BINOMIAL_5[0],
+    k1 = BINOMIAL_5[1],
+    k2 = BINOMIAL_5[2];
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const i = row + x;
+      rows[i] =
+        x >= 2 && x < width - 2
+          ? k0 * (values[i - 2] + values[i + 2]) + k1 * (values[i - 1] + values[i + 1]) + k2 * values[i]
+          : edgeTap(values, row, x, width, 1);
+    }
+  }
+  const out = new Float32Array(values.length);
+  blurColumns(rows, width, height, out);
+  return out;
+}
+
+const GMLOG_BINS = 8;
+/** Upper edge of the last regular bin of the normalised responses; larger values share the last bin. */
+const GMLOG_RANGE = 1.6;
+
+/**
+ * Joint statistics of gradient magnitude and Laplacian of Gaussian (Xue et al., "Blind image
+ * quality assessment using joint statistics of gradient magnitude and Laplacian features",
+ * IEEE TIP 2014): both responses are divided by their joint local energy, quantised, and
+ * described by their marginal distributions and by how each depends on the other. Blur,
+ * noise and compression move these in characteristic ways.
+ */
+function measureGradientLog(plane: Plane, prefix: string): Record<string, number> {
+  const { width, height } = plane;
+  const smooth = blurPlane(plane);
+  const count = width * height;
+  const gradient = new Float32Array(count);
+  const laplacian = new Float32Array(count);
+  const energy = new Float32Array(count);
+  for (let y = 1; y < height - 1; y++) {
+    for (let i = y * width + 1; i < y * width + width - 1; i++) {
+      const left = smooth[i - 1],
+        right = smooth[i + 1],
+        up = smooth[i - width],
+        down = smooth[i + width];
+      const dx = 0.5 * (right - left),
+        dy = 0.5 * (down - up);
+      const g = mathSqrt(dx * dx + dy * dy);
+      const l = left + right + up + down - 4 * smooth[i];
+      gradient[i] = g;
+      laplacian[i] = l;
+      energy[i] = g * g + l * l;
+    }
+  }
+  const localEnergy = blurPlane({ values: energy, width, height });
+  const joint = new Float64Array(GMLOG_BINS * GMLOG_BINS);
+  const scale = GMLOG_BINS / GMLOG_RANGE;
+  let samples = 0;
+  for (let y = 2; y < height - 2; y++) {
+    for (let i = y * width + 2; i < y * width + width - 2; i++) {
+      const norm = 1 / (mathSqrt(localEnergy[i]) + 0.2);
+      const g = mathMin(GMLOG_BINS - 1, (gradient[i] * norm * scale) | 0);
+      const l = mathMin(GMLOG_BINS - 1, (mathAbs(laplacian[i]) * norm * scale) | 0);
+      joint[g * GMLOG_BINS + l]++;
+      samples++;
+    }
+  }
+  const features: Record<string, number> = {};
+  const total = mathMax(1, samples);
+  for (let m = 0; m < GMLOG_BINS; m++) {
+    let gradientMarginal = 0,
+      laplacianMarginal = 0,
+      gradientGivenLaplacian = 0,
+      laplacianGivenGradient = 0;
+    for (let n = 0; n < GMLOG_BINS; n++) {
+      gradientMarginal += joint[m * GMLOG_BINS + n];
+      laplacianMarginal += joint[n * GMLOG_BINS + m];
+    }
+    for (let n = 0; n < GMLOG_BINS; n++) {
+      let laplacianColumn = 0,
+        gradientRow = 0;
+      for (let k = 0; k < GMLOG_BINS; k++) {
+        laplacianColumn += joint[k * GMLOG_BINS + n];
+        gradientRow += joint[n * GMLOG_BINS + k];
+      }
+      if (laplacianColumn > 0) gradientGivenLaplacian += joint[m * GMLOG_BINS + n] / laplacianColumn;
+      if (gradientRow > 0) laplacianGivenGradient += joint[n * GMLOG_BINS + m] / gradientRow;
+    }
+    features[`${prefix}Gradient${m}`] = gradientMarginal / total;
+    features[`${prefix}Laplacian${m}`] = laplacianMarginal / total;
+    features[`${prefix}GradientGivenLaplacian${m}`] = gradientGivenLaplacian / GMLOG_BINS;
+    features[`${prefix}LaplacianGivenGradient${m}`] = laplacianGivenGradient / GMLOG_BINS;
+  }
+  return features;
+}
+
+const ENTROPY_TILE = 16;
+const ENTROPY_LEVELS = 32;
+
+/**
+ * Local entropy: Shannon entropy of 32-level luma histograms in 16×16 tiles. Flat, blurred
+ * or crushed regions carry little; the spread says whether detail is everywhere or nowhere.
+ */
+function localEntropy(plane: Plane): { mean: number; p10: number; p90: number } {
+  const { values, width, height } = plane;
+  const tilesX = mathFloor(width / ENTROPY_TILE);
+  const tilesY = mathFloor(height / ENTROPY_TILE);
+  if (tilesX === 0 || tilesY === 0) return { mean: 0, p10: 0, p90: 0 };
+  const entropies = new Float64Array(tilesX * tilesY);
+  const histogram = new Uint16Array(ENTROPY_LEVELS);
+  const pixels = ENTROPY_TILE * ENTROPY_TILE;
+  const logOf = Float64Array.from({ length: pixels + 1 }, (_, n) => (n > 0 ? (n / pixels) * Math.log2(n / pixels) : 0));
+  for (let ty = 0; ty < tilesY; ty++) {
+    for (let tx = 0; tx < tilesX; tx++) {
+      histogram.fill(0);
+      for (let y = ty * ENTROPY_TILE; y < (ty + 1) * ENTROPY_TILE; y++) {
+        const row = y * width;
+        for (let x = tx * ENTROPY_TILE; x < (tx + 1) * ENTROPY_TILE; x++) histogram[(values[row + x] * 0.125) | 0]++;
+      }
+      let entropy = 0;
+      for (let level = 0; level < ENTROPY_LEVELS; level++) entropy -= logOf[histogram[level]];
+      entropies[ty * tilesX + tx] = entropy;
+    }
+  }
+  let sum = 0;
+  for (let t = 0; t < entropies.length; t++) sum += entropies[t];
+  entropies.sort();
+  return { mean: sum / entropies.length, p10: sortedPercentile(entropies, 0.1), p90: sortedPercentile(entropies, 0.9) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Human-facing dimensions. Constants were chosen against the spread of these measurements on
 // the CLIVE development set so that typical good photos read 60–90 and clear failures < 30.
@@ -835,6 +976,8 @@ export function extractFeatures(image: WorkingImage): ImageFeatures {
   const energyQuarter = gradientEnergy(quarter);
   const sceneFull = measureNaturalScene(colour.luma, 'nssFull');
   const sceneHalf = measureNaturalScene(half, 'nssHalf');
+  const sceneQuarter = measureNaturalScene(quarter, 'nssQuarter');
+  const entropy = localEntropy(colour.luma);
 
   const decodedAtStoredSize = width === image.originalWidth && height === image.originalHeight;
   const blockRatio = decodedAtStoredSize && image.format === 'jpeg' ? blockiness(colour.luma) : 1;
@@ -860,6 +1003,8 @@ export function extractFeatures(image: WorkingImage): ImageFeatures {
     tileSharpnessP90: detail.tileSharpnessP90,
     tileSharpnessP50: detail.tileSharpnessP50,
     tileSharpnessP10: detail.tileSharpnessP10,
+    tileSharpnessMax: detail.tileSharpnessMax,
+    sharpTileShare: detail.sharpTileShare,
     edgeStrengthP99: detail.edgeStrengthP99,
     edgeStrengthP90: detail.edgeStrengthP90,
     edgeDensity: detail.edgeDensity,
@@ -872,8 +1017,13 @@ export function extractFeatures(image: WorkingImage): ImageFeatures {
     localContrastHalf: sceneHalf.meanLocalDeviation / 255,
     blockiness: blockRatio,
     megapixelsLog: Math.log2(mathMax(1e-6, megapixels)),
+    localEntropyMean: entropy.mean,
+    localEntropyP10: entropy.p10,
+    localEntropyP90: entropy.p90,
     ...sceneFull.features,
     ...sceneHalf.features,
+    ...sceneQuarter.features,
+    ...measureGradientLog(half, 'gmlogHalf'),
   };
 
   const dimensions: Dimensions = {

@@ -9,15 +9,19 @@ import { z } from 'zod';
 import type { WorkingImage } from '../../prepare/decode';
 import { extractFeatures, type Dimensions } from './features';
 import modelJson from './model.json';
+import { explainDimensions, explainSize, type Reasons } from './reasons';
 
 export type { Dimensions, DimensionName } from './features';
 export { DIMENSION_NAMES } from './features';
+export type { Reasons } from './reasons';
 
 export interface LocalScore {
   /** 0–100, one decimal; bands of 20 map to classes 1–5 (see scoreToClass). */
   score: number;
   /** Human-facing readings, 0–100 integers, higher = better. */
   dimensions: Dimensions;
+  /** Why the low dimensions pull the score down, with the measured numbers; absent when fine. */
+  reasons: Reasons;
   /** Model version, so stored scores can be traced to the model that produced them. */
   version: string;
 }
@@ -36,13 +40,15 @@ const modelSchema = z.object({
       z.object({ name: z.string(), low: z.number(), high: z.number(), mean: z.number(), std: z.number().positive() }),
     )
     .min(1),
-  ridge: z.object({
-    expansion: z.enum(['linear', 'squares']),
-    weights: z.array(z.number()),
+  /** RBF kernel ridge: Σ dualᵢ·exp(−γ‖z − supportᵢ‖²/p) + intercept, over standardised features. */
+  kernel: z.object({
+    gamma: z.number().positive(),
     intercept: z.number(),
+    dual: z.array(z.number()).min(1),
+    support: z.array(z.array(z.number())).min(1),
   }),
   trees: z.object({ base: z.number(), trees: z.array(treeNodeSchema) }),
-  blend: z.object({ ridge: z.number(), trees: z.number() }),
+  blend: z.object({ kernel: z.number(), trees: z.number() }),
   calibration: z.object({ scale: z.number().positive(), offset: z.number() }),
 });
 
@@ -51,10 +57,11 @@ type LocalModel = z.infer<typeof modelSchema>;
 /** Validated once at load: a malformed model.json must fail loudly, not score silently wrong. */
 function loadModel(): LocalModel {
   const model = modelSchema.parse(modelJson);
-  const expectedWeights = model.features.length * (model.ridge.expansion === 'squares' ? 2 : 1);
-  if (model.ridge.weights.length !== expectedWeights) {
+  const { dual, support } = model.kernel;
+  if (dual.length !== support.length || support.some((vector) => vector.length !== model.features.length)) {
     throw new Error(
-      `local scorer model ${model.version}: ${model.ridge.weights.length} ridge weights for ${expectedWeights} terms`,
+      `local scorer model ${model.version}: kernel needs one dual weight per support vector and ` +
+        `${model.features.length} values per vector`,
     );
   }
   return model;
@@ -62,7 +69,7 @@ function loadModel(): LocalModel {
 
 const MODEL = loadModel();
 
-/** Same clipping and standardisation as the fitting script (its `standardise`). */
+/** Same clipping and standardisation as the fitting script (scripts/quality-fit.js `standardise`). */
 function standardisedFeatures(raw: Record<string, number>, model: LocalModel): Float64Array {
   const values = new Float64Array(model.features.length);
   model.features.forEach((feature, index) => {
@@ -76,13 +83,15 @@ function standardisedFeatures(raw: Record<string, number>, model: LocalModel): F
   return values;
 }
 
-function ridgePrediction(z: Float64Array, model: LocalModel): number {
-  const { weights, intercept, expansion } = model.ridge;
+function kernelPrediction(z: Float64Array, model: LocalModel): number {
+  const { gamma, intercept, dual, support } = model.kernel;
+  const scale = -gamma / z.length;
   let sum = intercept;
-  for (let j = 0; j < z.length; j++) sum += weights[j] * z[j];
-  if (expansion === 'squares') {
-    // Centred squares, (z² − 1)/√2, as in the fitting script's `expand`.
-    for (let j = 0; j < z.length; j++) sum += weights[z.length + j] * ((z[j] * z[j] - 1) / Math.SQRT2);
+  for (let i = 0; i < support.length; i++) {
+    const vector = support[i];
+    let distance = 0;
+    for (let j = 0; j < z.length; j++) distance += (z[j] - vector[j]) ** 2;
+    sum += dual[i] * Math.exp(scale * distance);
   }
   return sum;
 }
@@ -118,16 +127,19 @@ function smallImagePenalty(originalWidth: number, originalHeight: number): numbe
 /** Predicted opinion score on the CLIVE MOS scale (0–100), before the size penalty. */
 export function predictOpinionScore(raw: Record<string, number>): number {
   const z = standardisedFeatures(raw, MODEL);
-  const blended = MODEL.blend.ridge * ridgePrediction(z, MODEL) + MODEL.blend.trees * treePrediction(z, MODEL);
+  const blended = MODEL.blend.kernel * kernelPrediction(z, MODEL) + MODEL.blend.trees * treePrediction(z, MODEL);
   return MODEL.calibration.offset + MODEL.calibration.scale * blended;
 }
 
 /** Scores a decoded working image. Pure and deterministic. */
 export function scoreLocal(image: WorkingImage): LocalScore {
   const { raw, dimensions } = extractFeatures(image);
-  const predicted = predictOpinionScore(raw) - smallImagePenalty(image.originalWidth, image.originalHeight);
-  const score = Math.round(Math.min(100, Math.max(0, predicted)) * 10) / 10;
-  return { score, dimensions, version: MODEL.version };
+  const penalty = smallImagePenalty(image.originalWidth, image.originalHeight);
+  const score = Math.round(Math.min(100, Math.max(0, predictOpinionScore(raw) - penalty)) * 10) / 10;
+  const reasons = explainDimensions(dimensions, raw);
+  const size = explainSize((image.originalWidth * image.originalHeight) / 1e6, penalty);
+  if (size) reasons.resolution = size;
+  return { score, dimensions, reasons, version: MODEL.version };
 }
 
 export const LOCAL_MODEL_VERSION = MODEL.version;

@@ -196,11 +196,66 @@ describe('scoreLocal', () => {
     expect(scoreLocal(crushed).dimensions.compression).toBeLessThan(scoreLocal(clean).dimensions.compression);
   });
 
+  it('rates a desaturated copy lower on colourfulness and saturation', async () => {
+    const muted = await decodeWorkingImage(await sharp(sceneBytes).modulate({ saturation: 0.15 }).png().toBuffer());
+    const original = scoreLocal(scene).dimensions;
+    const dull = scoreLocal(muted);
+    expect(dull.dimensions.colourfulness).toBeLessThan(original.colourfulness);
+    expect(dull.dimensions.saturation).toBeLessThan(original.saturation);
+    expect(dull.reasons.colourfulness).toBe('dull colours');
+  });
+
+  it('rates a flattened copy lower on contrast and says how little of the range it spans', async () => {
+    const flat = await decodeWorkingImage(await sharp(sceneBytes).linear(0.3, 90).png().toBuffer());
+    const result = scoreLocal(flat);
+    expect(result.dimensions.contrast).toBeLessThan(scoreLocal(scene).dimensions.contrast);
+    expect(result.reasons.contrast).toMatch(/^low contrast: tones span \d+ % of the range$/);
+  });
+
+  it('finds nothing wrong with the clean scene but its size', () => {
+    const { reasons } = scoreLocal(scene);
+    for (const name of ['sharpness', 'exposure', 'contrast', 'colourfulness', 'saturation', 'compression'] as const) {
+      expect(reasons[name]).toBeUndefined();
+    }
+    // 480×360 is below the 0.25 MP the model was fitted on, so it loses points for size.
+    expect(reasons.resolution).toBe('small: 0.2 MP');
+  });
+
+  it('explains a blurred copy as out of focus', async () => {
+    const blurred = await decodeWorkingImage(await sharp(sceneBytes).blur(6).png().toBuffer());
+    expect(scoreLocal(blurred).reasons.sharpness).toMatch(/out of focus/);
+  });
+
+  it('explains an overexposed copy with the share of clipped pixels', async () => {
+    const overexposed = await decodeWorkingImage(await sharp(sceneBytes).linear(1.7, 90).png().toBuffer());
+    const { reasons } = scoreLocal(overexposed);
+    const clipped = /^overexposed: (\d+(?:\.\d)?) % of pixels clipped$/.exec(reasons.exposure ?? '');
+    expect(clipped).not.toBeNull();
+    // linear(1.7, 90) pushes everything above (250 − 90)/1.7 ≈ 94 to white: most of the sky and more.
+    expect(Number(clipped?.[1])).toBeGreaterThan(20);
+  });
+
+  it('explains an underexposed copy as such', async () => {
+    const dark = await decodeWorkingImage(await sharp(sceneBytes).linear(0.2, 0).png().toBuffer());
+    expect(scoreLocal(dark).reasons.exposure).toMatch(/^underexposed: /);
+  });
+
+  it('explains a noisy copy as noisy', () => {
+    expect(scoreLocal(withGaussianNoise(scene, 12, 3)).reasons.noise).toMatch(/^noisy: grain of about \d+\.\d levels/);
+  });
+
+  it('explains heavy JPEG compression as blocking', async () => {
+    const crushed = await decodeWorkingImage(await sharp(sceneBytes).jpeg({ quality: 5 }).toBuffer());
+    expect(scoreLocal(crushed).reasons.compression).toBe('visible JPEG blocking');
+  });
+
   it('reads resolution from the original size and docks tiny images', async () => {
     const tiny = await decodeWorkingImage(await sharp(sceneBytes).resize(96, 72).png().toBuffer());
     const large = await decodeWorkingImage(await sharp(sceneBytes).resize(3200, 2400).jpeg({ quality: 92 }).toBuffer());
     expect(scoreLocal(tiny).dimensions.resolution).toBeLessThan(scoreLocal(large).dimensions.resolution);
     expect(scoreLocal(large).dimensions.resolution).toBeGreaterThan(80);
+    expect(scoreLocal(tiny).reasons.resolution).toBe('small: 0.01 MP');
+    expect(scoreLocal(large).reasons.resolution).toBeUndefined();
   });
 
   it('scores a 512 px working image in a few milliseconds once warm', async () => {
