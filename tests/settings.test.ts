@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { APP_DIR, startApp, type TestApp } from './helpers/strapi';
+import { APP_DIR, signInWithRole, startApp, type TestApp } from './helpers/strapi';
 
 describe('settings admin API', () => {
   let app: TestApp;
@@ -8,20 +8,7 @@ describe('settings admin API', () => {
 
   beforeAll(async () => {
     app = await startApp({ PHOTO_SCORE_FLAG_BELOW: '35' });
-    const editorRole = (await app.strapi.db.query('admin::role').findOne({ where: { code: 'strapi-editor' } })) as {
-      id: number;
-    };
-    const editor = { email: 'editor@photo-score.test', password: 'Editor-pass-1' };
-    await app.strapi.service('admin::user').create({
-      ...editor,
-      firstname: 'Eddie',
-      lastname: 'Editor',
-      isActive: true,
-      roles: [editorRole.id],
-    });
-    const login = await app.http.post('/admin/login').send(editor);
-    expect(login.status).toBe(200);
-    editorToken = login.body.data.token;
+    editorToken = await signInWithRole(app, 'strapi-editor');
   });
   afterAll(async () => {
     await app?.stop();

@@ -51,6 +51,8 @@ export const ADMIN = { email: 'admin@photo-score.test', password: 'Admin-pass-1'
 export interface TestDatabase {
   /** What the demo app's config/database.js reads. */
   env: Record<string, string>;
+  /** Set once an app has registered the super admin in it: the next app logs in instead. */
+  hasAdmin: boolean;
   drop(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   return {
     env: { DATABASE_FILENAME: path.join(dir, 'data.db'), DATABASE_SCHEMA: schema },
+    hasAdmin: false,
     async drop() {
       if (usingPostgres())
         await withPg((client) => client.query(`DROP SCHEMA ${schema} CASCADE`).then(() => undefined));
@@ -106,12 +109,15 @@ export async function startApp(
   await strapi.server.mount();
   const http = request(strapi.server.httpServer);
 
-  // On a database that already has its admin (a restart), log in instead.
-  const login = database
+  const session = db.hasAdmin
     ? await http.post('/admin/login').send({ email: ADMIN.email, password: ADMIN.password })
-    : null;
-  const session = login?.status === 200 ? login : await http.post('/admin/register-admin').send(ADMIN);
-  if (session.status !== 200) throw new Error(`admin sign-in answered ${session.status}: ${session.text}`);
+    : await http.post('/admin/register-admin').send(ADMIN);
+  if (session.status !== 200) {
+    await strapi.destroy();
+    process.env = saved;
+    throw new Error(`admin sign-in answered ${session.status}: ${session.text}`);
+  }
+  db.hasAdmin = true;
   const adminToken: string = session.body.data.token;
 
   const token = await strapi
@@ -140,3 +146,15 @@ export const listFiles = async (dir: string): Promise<string[]> =>
     .filter((e) => e.isFile())
     .map((e) => e.name)
     .sort();
+
+/** Creates an admin with one of Strapi's built-in roles (none of the plugin's permissions) and returns their JWT. */
+export async function signInWithRole(app: TestApp, roleCode: 'strapi-editor' | 'strapi-author'): Promise<string> {
+  const role = (await app.strapi.db.query('admin::role').findOne({ where: { code: roleCode } })) as { id: number };
+  const user = { email: `${roleCode}-${randomBytes(3).toString('hex')}@photo-score.test`, password: 'Role-pass-1' };
+  await app.strapi
+    .service('admin::user')
+    .create({ ...user, firstname: 'Role', lastname: roleCode, isActive: true, roles: [role.id] });
+  const login = await app.http.post('/admin/login').send(user);
+  if (login.status !== 200) throw new Error(`login as ${roleCode} answered ${login.status}: ${login.text}`);
+  return login.body.data.token as string;
+}
