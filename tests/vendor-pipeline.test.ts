@@ -4,6 +4,7 @@ import { crispPhoto } from './helpers/images';
 import { startEverypixelFake, type EverypixelFake } from './vendors/everypixel-server';
 import { startPhotoILikeFake, type PhotoILikeFake } from './vendors/photoilike-server';
 import { startImaggaServer, underwearNsfw, IMAGGA_KEY, IMAGGA_SECRET, type ImaggaFake } from './vendors/imagga-server';
+import { startFakeAlibaba, type FakeAlibaba } from './vendors/alibaba-imm-server';
 
 interface StoredFile {
   id: number;
@@ -155,6 +156,66 @@ describe('vendors in the upload pipeline', () => {
       } finally {
         photoilike.server.clearFaults();
       }
+    });
+  });
+
+  describe('Alibaba IMM: staged in the bucket, scored, staged object deleted', () => {
+    const ALIBABA = {
+      accessKeyId: 'LTAI5tPipelineKeyId',
+      accessKeySecret: 'imm-secret-do-not-show-6620',
+      regionId: 'cn-shanghai',
+      projectName: 'photo-score',
+      bucket: 'photo-score-staging',
+    };
+    let alibaba: FakeAlibaba;
+    let app: TestApp;
+    beforeAll(async () => {
+      alibaba = await startFakeAlibaba(ALIBABA);
+      alibaba.setScore(0.815);
+      app = await startApp({
+        PHOTO_SCORE_SCORERS: 'alibaba-imm,local',
+        ALIBABA_ACCESS_KEY_ID: ALIBABA.accessKeyId,
+        ALIBABA_ACCESS_KEY_SECRET: ALIBABA.accessKeySecret,
+        ALIBABA_REGION_ID: ALIBABA.regionId,
+        ALIBABA_IMM_PROJECT: ALIBABA.projectName,
+        ALIBABA_OSS_BUCKET: ALIBABA.bucket,
+        ALIBABA_IMM_BASE_URL: alibaba.imm.url,
+        ALIBABA_OSS_ENDPOINT: alibaba.oss.url,
+      });
+    });
+    afterAll(async () => {
+      await app?.stop();
+      await alibaba?.close();
+    });
+
+    it('stores the score IMM gave, classed, and leaves nothing in the bucket', async () => {
+      const file = await upload(app, 'alibaba.jpg', 31);
+      expect(file.photoScore).toBe(81.5);
+      expect(file.photoScoreClass).toBe(5);
+      expect(file.photoScoreDetails.scorers.map((s) => s.scorer)).toEqual(['alibaba-imm']);
+
+      const [put, detect, remove] = alibaba.log;
+      const key = put.replace(/^put /, '');
+      expect(key).toMatch(/^photo-score-staging\/[0-9a-f]{64}-[0-9a-f]{12}\.jpg$/);
+      expect([detect, remove]).toEqual([`detect ${key}`, `delete ${key}`]);
+      expect(alibaba.objects.size).toBe(0);
+    });
+
+    it('never shows the access key secret, even when IMM fails and the embedded scorer takes over', async () => {
+      alibaba.failDetects(400, 'InvalidProject.NotFound', 1);
+      const res = await attachAll(app.http.post('/api/upload').set('Authorization', `Bearer ${app.apiToken}`), [
+        jpeg('alibaba-fails.jpg', await crispPhoto(1600, 1200, 32)),
+      ]);
+      expect(res.status).toBe(201);
+      expect(res.text).not.toContain(ALIBABA.accessKeySecret);
+      const [file] = res.body as StoredFile[];
+      expect(file.photoScoreDetails.scorers.map((s) => [s.scorer, s.ok])).toEqual([
+        ['alibaba-imm', false],
+        ['local', true],
+      ]);
+      expect(alibaba.objects.size).toBe(0);
+      const status = await app.http.get('/photo-score/vendors').set('Authorization', `Bearer ${app.adminToken}`);
+      expect(status.text).not.toContain(ALIBABA.accessKeySecret);
     });
   });
 });

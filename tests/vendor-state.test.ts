@@ -167,24 +167,44 @@ describe('vendor state outlives a restart: the same database, a new Strapi proce
   });
 });
 
-describe('budgets under concurrent uploads', () => {
+describe('one process: concurrent uploads, cache expiry', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startApp(
-      vendorEnv({ PHOTO_SCORE_SCORERS: 'everypixel,local', PHOTO_SCORE_BUDGETS: '{"everypixel":{"perDay":3}}' }),
+      vendorEnv({
+        PHOTO_SCORE_SCORERS: 'everypixel,local',
+        PHOTO_SCORE_BUDGETS: '{"everypixel":{"perDay":6}}',
+        // One second: long enough for an upload, short enough to watch a verdict expire.
+        PHOTO_SCORE_CACHE_TTL_HOURS: String(1 / 3600),
+      }),
     );
   });
   afterAll(async () => {
     await app?.stop();
   });
 
+  it('pays again for an image whose verdict expired, and deletes expired verdicts', async () => {
+    const before = everypixel.scoringCalls().length;
+    await upload(app, 7401);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const again = outcomeOf(await upload(app, 7401), 'everypixel');
+    expect(again).toMatchObject({ ok: true, score: 73.4 });
+    expect(again?.cached).toBeUndefined();
+    expect(everypixel.scoringCalls().length).toBe(before + 2);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await upload(app, 7402);
+    // The expired verdict went when the next one was stored: the table does not grow forever.
+    expect(await app.strapi.db.query('plugin::photo-score.vendor-verdict').count({})).toBe(1);
+  });
+
   it('lets exactly the budgeted number of requests through, never more', async () => {
     const before = everypixel.scoringCalls().length;
     const files = await Promise.all([7301, 7302, 7303, 7304, 7305, 7306].map((seed) => upload(app, seed)));
     const byVendor = files.filter((file) => outcomeOf(file, 'everypixel')?.ok);
+    // The previous test spent 3 of the day's 6.
     expect(byVendor).toHaveLength(3);
     expect(everypixel.scoringCalls().length).toBe(before + 3);
-    expect((await vendorStatus(app, 'everypixel')).budget.usedToday).toBe(3);
+    expect((await vendorStatus(app, 'everypixel')).budget.usedToday).toBe(6);
   });
 });
 

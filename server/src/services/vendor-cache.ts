@@ -4,7 +4,7 @@ import { UIDS } from '../content-types';
 import { upsertRow } from '../db-upsert';
 import type { VendorVerdict } from '../vendor-http/types';
 
-/** Expired verdicts are deleted at most this often, by whichever process writes one. */
+/** Expired verdicts are deleted at most this often (or once per lifetime, if shorter), by whichever process writes one. */
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 // Rows are ours, but a hand-edited or older row must read as a miss, not break an upload.
@@ -37,7 +37,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async set(vendor: string, hash: string, verdict: VendorVerdict, ttlMs: number): Promise<void> {
       const now = new Date();
       await upsertRow(strapi, UIDS.verdict, { vendor, hash }, { verdict, expiresAt: new Date(now.getTime() + ttlMs) });
-      if (now.getTime() - lastPurge >= PURGE_EVERY_MS) await purgeExpired(now);
+      if (now.getTime() - lastPurge >= Math.min(PURGE_EVERY_MS, ttlMs)) await purgeExpired(now);
     },
 
     purgeExpired,

@@ -61,6 +61,7 @@ module.exports = ({ env }) => ({
       ...(env('PHOTO_SCORE_DEADLINE_MS') ? { deadlineMs: env.int('PHOTO_SCORE_DEADLINE_MS') } : {}),
       // e.g. {"everypixel":{"perDay":100}}
       budgets: env.json('PHOTO_SCORE_BUDGETS', {}),
+      ...(env('PHOTO_SCORE_CACHE_TTL_HOURS') ? { cacheTtlHours: env.float('PHOTO_SCORE_CACHE_TTL_HOURS') } : {}),
       vendors: vendors(env),
     },
   },
