@@ -502,6 +502,8 @@ interface DetailStats {
   edgeDensity: number;
   /** Immerkær noise σ (0–255 units) estimated on the flattest blocks. */
   noiseSigma: number;
+  /** The same, counting in each block only what its coarse structure cannot explain (see grainOf). */
+  grainSigma: number;
   /** Mean squared forward difference: the energy at the finest scale. */
   gradientEnergy: number;
 }
@@ -583,7 +585,7 @@ function accumulateDetail(luma: Plane, sums: DetailAccumulators): Float64Array {
  * Tiles give a sharpness reading that tolerates shallow depth of field; noise is taken
  * from the quietest blocks, where the second-derivative operator sees little structure.
  */
-function measureDetail(luma: Plane, lumaVariance: number, tonalRange: number): DetailStats {
+function measureDetail(luma: Plane, quarter: Plane, lumaVariance: number, tonalRange: number): DetailStats {
   const { width, height } = luma;
   const blocksX = mathMax(1, mathFloor((width - 2) / NOISE_BLOCK));
   const blocksY = mathMax(1, mathFloor((height - 2) / NOISE_BLOCK));
@@ -613,6 +615,7 @@ function measureDetail(luma: Plane, lumaVariance: number, tonalRange: number): D
       edgeStrengthP90: 0,
       edgeDensity: 0,
       noiseSigma: 0,
+      grainSigma: 0,
       gradientEnergy: 0,
     };
   }
@@ -635,6 +638,7 @@ function measureDetail(luma: Plane, lumaVariance: number, tonalRange: number): D
   for (let b = 0; b < blockNoise.length; b++) {
     blockSigmas[b] = blockCount[b] > 0 ? (noiseScale * blockNoise[b]) / blockCount[b] : 0;
   }
+  const grains = grainOf(blockSigmas, blockStructure(quarter, blocksX, blocksY));
   blockSigmas.sort();
 
   const range = tonalRange + 10;
@@ -652,8 +656,51 @@ function measureDetail(luma: Plane, lumaVariance: number, tonalRange: number): D
     // The quietest blocks still hold some texture in most photos; the 15th percentile keeps
     // a single flat sky patch from hiding sensor noise elsewhere.
     noiseSigma: sortedPercentile(blockSigmas, 0.15),
+    grainSigma: sortedPercentile(grains.sort(), 0.15),
     gradientEnergy: forwardEnergy / interior,
   };
+}
+
+/**
+ * Mean |∂x| + |∂y| of the quarter-scale plane under each NOISE_BLOCK² block of the full
+ * plane: structure that survives 4× averaging, which pixel noise (σ/4 there) barely does.
+ */
+function blockStructure(quarter: Plane, blocksX: number, blocksY: number): Float64Array {
+  const { values, width, height } = quarter;
+  const structure = new Float64Array(blocksX * blocksY);
+  const span = NOISE_BLOCK / 4;
+  for (let by = 0; by < blocksY; by++) {
+    for (let bx = 0; bx < blocksX; bx++) {
+      let sum = 0,
+        count = 0;
+      for (let y = by * span; y < mathMin(height - 1, (by + 1) * span); y++) {
+        for (let x = bx * span; x < mathMin(width - 1, (bx + 1) * span); x++) {
+          const i = y * width + x;
+          sum += mathAbs(values[i + 1] - values[i]) + mathAbs(values[i + width] - values[i]);
+          count++;
+        }
+      }
+      structure[by * blocksX + bx] = count > 0 ? sum / count : 0;
+    }
+  }
+  return structure;
+}
+
+/**
+ * Pure noise of σ leaves about GRAIN_STRUCTURE_RATIO·σ of quarter-scale structure; texture
+ * (foliage, gravel, fabric) leaves far more. A block's fine residual counts as grain only in
+ * proportion, so a crisp, finely textured photo is not called noisy.
+ */
+const GRAIN_STRUCTURE_RATIO = 0.6;
+
+function grainOf(blockSigmas: Float64Array, structure: Float64Array): Float64Array {
+  const grains = new Float64Array(blockSigmas.length);
+  for (let b = 0; b < grains.length; b++) {
+    const sigma = blockSigmas[b];
+    const noiseLike = (GRAIN_STRUCTURE_RATIO * sigma + 0.5) / (structure[b] + 0.5);
+    grains[b] = sigma * mathMin(1, noiseLike);
+  }
+  return grains;
 }
 
 /** Mean squared forward difference: how much energy a plane holds at its finest scale. */
@@ -934,10 +981,9 @@ function saturationDimension(meanSaturation: number, saturatedClip: number): num
   return clamp100(100 * (1 - distance ** 1.3) - 300 * mathMax(0, saturatedClip - 0.005));
 }
 
-function noiseDimension(noiseSigma: number): number {
-  // σ of the quietest blocks at working size: ≈ 0.4 typical (CLIVE median), ≈ 2 grainy
-  // (CLIVE 95th percentile), ≥ 5 very noisy.
-  return clamp100(100 * Math.exp(-mathMax(0, noiseSigma - 0.3) / 1.2));
+function noiseDimension(grainSigma: number): number {
+  // Grain σ of the quietest blocks at working size, texture discounted: ≈ 0.3 typical.
+  return clamp100(100 * Math.exp(-mathMax(0, grainSigma - 0.3) / 1.2));
 }
 
 function compressionDimension(blockRatio: number): number {
@@ -968,9 +1014,9 @@ export function extractFeatures(image: WorkingImage): ImageFeatures {
   const tonalRange = p98 - p2;
   const lumaVariance = colour.lumaStd * colour.lumaStd;
 
-  const detail = measureDetail(colour.luma, lumaVariance, tonalRange);
   const half = halve(colour.luma);
   const quarter = halve(half);
+  const detail = measureDetail(colour.luma, quarter, lumaVariance, tonalRange);
   const energyFull = detail.gradientEnergy;
   const energyHalf = gradientEnergy(half);
   const energyQuarter = gradientEnergy(quarter);
@@ -1013,6 +1059,7 @@ export function extractFeatures(image: WorkingImage): ImageFeatures {
     octaveRatioFine: Math.log10((energyFull + 0.01) / (energyHalf + 0.01)),
     octaveRatioCoarse: Math.log10((energyHalf + 0.01) / (energyQuarter + 0.01)),
     noiseLog: Math.log10(0.1 + detail.noiseSigma),
+    grainLog: Math.log10(0.1 + detail.grainSigma),
     localContrast: sceneFull.meanLocalDeviation / 255,
     localContrastHalf: sceneHalf.meanLocalDeviation / 255,
     blockiness: blockRatio,
@@ -1032,7 +1079,7 @@ export function extractFeatures(image: WorkingImage): ImageFeatures {
     contrast: contrastDimension(colour.lumaStd, tonalRange),
     colourfulness: colourfulnessDimension(colour.colourfulness),
     saturation: saturationDimension(colour.meanSaturation, colour.saturatedClip),
-    noise: noiseDimension(detail.noiseSigma),
+    noise: noiseDimension(detail.grainSigma),
     compression: compressionDimension(blockRatio),
     resolution: resolutionDimension(megapixels),
   };

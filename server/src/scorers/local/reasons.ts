@@ -41,7 +41,7 @@ const EXPLAIN: Record<Exclude<DimensionName, 'resolution'>, (raw: Measurements) 
         ? `oversaturated: ${percent(raw.saturatedClip)} of pixels with a clipped colour channel`
         : 'oversaturated colours'
       : 'washed-out colours',
-  noise: (raw) => `noisy: grain of about ${(10 ** raw.noiseLog - 0.1).toFixed(1)} levels in flat areas`,
+  noise: (raw) => `noisy: grain of about ${(10 ** raw.grainLog - 0.1).toFixed(1)} levels in flat areas`,
   compression: () => 'visible JPEG blocking',
 };
 
