@@ -49,8 +49,8 @@ const MODES = [
           const { raw } = code.extractFeatures(await code.decodeWorkingImage(file));
           return names.map((name) => raw[name]);
         },
-        fit: (rows, targets, seed) => fit.fitBlend(rows, targets, seed),
-        predict: (trained, row) => fit.predictBlend(trained, row),
+        fit: fit.fitBlend,
+        predict: fit.predictBlend,
       };
     },
   },
@@ -119,7 +119,7 @@ async function runMode(mode, loaded, entries, fingerprints, options) {
   const shipped = [];
   const rows = [];
   const seen = loaded.trainedOn ? fingerprints.filter((print) => loaded.trainedOn.has(print)).length : 0;
-  const crossValidate = seen > 0;
+  const refitPerFold = seen > 0;
   for (const [index, entry] of entries.entries()) {
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
@@ -127,7 +127,7 @@ async function runMode(mode, loaded, entries, fingerprints, options) {
     milliseconds.push(performance.now() - started);
     const cpu = process.cpuUsage(cpuBefore);
     cpuMilliseconds.push((cpu.user + cpu.system) / 1000);
-    if (crossValidate) rows.push(await loaded.featuresFor(entry.file));
+    if (refitPerFold) rows.push(await loaded.featuresFor(entry.file));
     if ((index + 1) % 100 === 0) process.stderr.write(`  ${mode.name}: ${index + 1}/${entries.length} images\n`);
   }
   const targets = entries.map((entry) => entry.mos);
@@ -136,9 +136,14 @@ async function runMode(mode, loaded, entries, fingerprints, options) {
     ? `shipped model as is (fitted on none of these ${entries.length} images)`
     : 'shipped scorer as is (not fitted on opinion scores)';
   let foldNote = '';
-  if (crossValidate) {
+  if (refitPerFold) {
     process.stderr.write(`  ${mode.name}: ${options.folds}-fold cross-validation, refitting per fold…\n`);
-    const cv = fit.crossValidateBlend(rows, targets, { folds: options.folds, seed: options.seed });
+    const cv = fit.crossValidate(rows, targets, {
+      folds: options.folds,
+      seed: options.seed,
+      fit: loaded.fit,
+      predict: loaded.predict,
+    });
     predictions = cv.predictions;
     protocol =
       `nested ${options.folds}-fold cross-validation on this set, learner refitted per fold (seed ${options.seed}); ` +

@@ -109,7 +109,7 @@ async function main() {
   const columns = informativeColumns(extracted.rows, extracted.columns);
   const rows = extracted.rows.map((row) => columns.map((name) => row[extracted.columns.indexOf(name)]));
 
-  const nested = fit.crossValidateBlend(rows, targets, {
+  const nested = fit.crossValidate(rows, targets, {
     folds: FOLDS,
     seed: options.seed,
     onFold: (fold, model) =>

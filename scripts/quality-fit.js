@@ -148,20 +148,25 @@ function outOfFold(count, folds, fit) {
 }
 
 /**
- * Nested k-fold cross-validation of the shipped learner (fitBlend chooses its own settings
- * inside each training fold). fit-local-model.js and eval.js both call this, with the same
- * seed, so they print the same figures for the same images.
+ * Nested k-fold cross-validation: `fit(trainRows, trainTargets, seed)` (by default the shipped
+ * learner, which chooses its own settings inside the rows it is given) is refitted per fold
+ * and `predict(model, row)` scores the held-out fold. fit-local-model.js and eval.js both call
+ * this with the same seed, so they print the same figures for the same images.
  */
-function crossValidateBlend(rows, targets, { folds: k = 5, seed, onFold = () => {} }) {
+function crossValidate(
+  rows,
+  targets,
+  { folds: k = 5, seed, fit = fitBlend, predict = predictBlend, onFold = () => {} },
+) {
   const folds = foldAssignment(rows.length, k, seed);
   const predictions = outOfFold(rows.length, folds, (train, fold) => {
-    const model = fitBlend(
+    const model = fit(
       train.map((i) => rows[i]),
       train.map((i) => targets[i]),
       seed + 100 * (fold + 1),
     );
     onFold(fold, model);
-    return (i) => predictBlend(model, rows[i]);
+    return (i) => predict(model, rows[i]);
   });
   const perFold = Array.from({ length: k }, (_, f) => {
     const test = folds.flatMap((fold, i) => (fold === f ? [i] : []));
@@ -582,7 +587,7 @@ module.exports = {
   seededRandom,
   foldAssignment,
   outOfFold,
-  crossValidateBlend,
+  crossValidate,
   meanOf,
   stdOf,
   percentileOf,
