@@ -16,14 +16,23 @@ const plugin: PluginDefinition = {
         id: PLUGIN_ID,
         intlLabel: { id: getTranslation('settings.section'), defaultMessage: 'Photo Score' },
       },
-      {
-        id: `${PLUGIN_ID}-thresholds`,
-        // Relative to /settings: the page is served at /admin/settings/photo-score.
-        to: PLUGIN_ID,
-        intlLabel: { id: getTranslation('settings.link'), defaultMessage: 'Thresholds' },
-        Component: () => import('./pages/SettingsPage').then((mod) => ({ default: mod.ProtectedSettingsPage })),
-        permissions: PERMISSIONS.read,
-      },
+      [
+        {
+          id: `${PLUGIN_ID}-thresholds`,
+          // Relative to /settings: the page is served at /admin/settings/photo-score.
+          to: PLUGIN_ID,
+          intlLabel: { id: getTranslation('settings.link'), defaultMessage: 'Thresholds' },
+          Component: () => import('./pages/SettingsPage').then((mod) => ({ default: mod.ProtectedSettingsPage })),
+          permissions: PERMISSIONS.read,
+        },
+        {
+          id: `${PLUGIN_ID}-vendors`,
+          to: `${PLUGIN_ID}/vendors`,
+          intlLabel: { id: getTranslation('vendors.link'), defaultMessage: 'Vendors' },
+          Component: () => import('./pages/VendorsPage').then((mod) => ({ default: mod.ProtectedVendorsPage })),
+          permissions: PERMISSIONS.read,
+        },
+      ],
     );
 
     app.registerPlugin({
