@@ -283,14 +283,29 @@ function edgeTap(plane: Float32Array, base: number, position: number, limit: num
 }
 
 /**
+ * Scratch planes reused from image to image: allocating the ~6 MB of temporaries per image
+ * afresh made garbage collection a visible share of the cost. Safe because extractFeatures
+ * is synchronous (no two calls overlap) and every user overwrites the part it reads.
+ */
+const scratchPlanes = new Map<string, Float32Array>();
+function scratch(slot: string, length: number): Float32Array {
+  let plane = scratchPlanes.get(slot);
+  if (!plane || plane.length < length) {
+    plane = new Float32Array(length);
+    scratchPlanes.set(slot, plane);
+  }
+  return plane.subarray(0, length);
+}
+
+/**
  * Local mean and local mean of squares in one separable pass pair (edges replicated): the
  * row pass blurs the plane and its squares together, so the squares are never stored.
  */
 function localMoments(plane: Plane): { mean: Float32Array; meanOfSquares: Float32Array } {
   const { values, width, height } = plane;
   const count = width * height;
-  const rowMean = new Float32Array(count);
-  const rowSquares = new Float32Array(count);
+  const rowMean = scratch('rowMean', count);
+  const rowSquares = scratch('rowSquares', count);
   const k0 = BINOMIAL_5[0],
     k1 = BINOMIAL_5[1],
     k2 = BINOMIAL_5[2];
@@ -319,8 +334,8 @@ function localMoments(plane: Plane): { mean: Float32Array; meanOfSquares: Float3
       }
     }
   }
-  const mean = new Float32Array(count);
-  const meanOfSquares = new Float32Array(count);
+  const mean = scratch('localMean', count);
+  const meanOfSquares = scratch('localMeanOfSquares', count);
   blurColumns(rowMean, width, height, mean);
   blurColumns(rowSquares, width, height, meanOfSquares);
   return { mean, meanOfSquares };
@@ -449,7 +464,7 @@ function accumulateColour(data: Uint8Array, count: number, luma: Float32Array, h
 function measureColour(image: WorkingImage): ColourStats {
   const { data, width, height } = image;
   const count = width * height;
-  const luma = new Float32Array(count);
+  const luma = scratch('luma', count);
   const histogram = new Uint32Array(256);
   const sums = accumulateColour(data, count, luma, histogram);
   const meanRg = sums[SUM_RG] / count,
@@ -812,10 +827,10 @@ function blockiness(plane: Plane): number {
   return 0.5 * (peakOverMedian(columnPhase) + peakOverMedian(rowPhase));
 }
 
-/** Binomial blur of a plane (edges replicated) into a new array. */
-function blurPlane(plane: Plane): Float32Array {
+/** Binomial blur of a plane (edges replicated) into the scratch plane `slot`. */
+function blurPlane(plane: Plane, slot: string): Float32Array {
   const { values, width, height } = plane;
-  const rows = new Float32Array(values.length);
+  const rows = scratch('blurRows', values.length);
   const k0 = BINOMIAL_5[0],
     k1 = BINOMIAL_5[1],
     k2 = BINOMIAL_5[2];
@@ -829,7 +844,7 @@ function blurPlane(plane: Plane): Float32Array {
           : edgeTap(values, row, x, width, 1);
     }
   }
-  const out = new Float32Array(values.length);
+  const out = scratch(slot, values.length);
   blurColumns(rows, width, height, out);
   return out;
 }
@@ -847,11 +862,12 @@ const GMLOG_RANGE = 1.6;
  */
 function measureGradientLog(plane: Plane, prefix: string): Record<string, number> {
   const { width, height } = plane;
-  const smooth = blurPlane(plane);
+  const smooth = blurPlane(plane, 'gmlogSmooth');
   const count = width * height;
-  const gradient = new Float32Array(count);
-  const laplacian = new Float32Array(count);
-  const energy = new Float32Array(count);
+  // Only the interior is written; the border of `energy` must read as zero when blurred.
+  const gradient = scratch('gmlogGradient', count);
+  const laplacian = scratch('gmlogLaplacian', count);
+  const energy = scratch('gmlogEnergy', count).fill(0);
   for (let y = 1; y < height - 1; y++) {
     for (let i = y * width + 1; i < y * width + width - 1; i++) {
       const left = smooth[i - 1],
@@ -867,7 +883,7 @@ function measureGradientLog(plane: Plane, prefix: string): Record<string, number
       energy[i] = g * g + l * l;
     }
   }
-  const localEnergy = blurPlane({ values: energy, width, height });
+  const localEnergy = blurPlane({ values: energy, width, height }, 'gmlogLocalEnergy');
   const joint = new Float64Array(GMLOG_BINS * GMLOG_BINS);
   const scale = GMLOG_BINS / GMLOG_RANGE;
   let samples = 0;
