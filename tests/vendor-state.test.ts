@@ -183,6 +183,19 @@ describe('one process: concurrent uploads, cache expiry', () => {
     await app?.stop();
   });
 
+  it('gives the reservation back when the image never went out (too small for Everypixel)', async () => {
+    const before = everypixel.scoringCalls().length;
+    const res = await attachAll(app.http.post('/api/upload').set('Authorization', `Bearer ${app.apiToken}`), [
+      jpeg('tiny.jpg', await crispPhoto(40, 30, 7501)),
+    ]);
+    expect(res.status).toBe(201);
+    const [file] = res.body as StoredFile[];
+    expect(outcomeOf(file, 'everypixel')).toMatchObject({ ok: false, kind: 'rejected' });
+    expect(outcomeOf(file, 'everypixel')?.error).toMatch(/too small for this vendor/);
+    expect(everypixel.scoringCalls().length).toBe(before);
+    expect((await vendorStatus(app, 'everypixel')).budget.usedToday).toBe(0);
+  });
+
   it('pays again for an image whose verdict expired, and deletes expired verdicts', async () => {
     const before = everypixel.scoringCalls().length;
     await upload(app, 7401);
