@@ -1,8 +1,8 @@
 /**
  * The embedded ("local") scorer: hand-crafted features of the working image fed to a small
  * regressor fitted on human opinion scores (CLIVE; see model.json and
- * scripts/fit-local-model.js). No network, no native code beyond the sharp decode, a few
- * milliseconds per image.
+ * scripts/fit-local-model.js). No network, no native code beyond the sharp decode, about
+ * 15 ms per 512 px image.
  */
 import { z } from 'zod';
 
