@@ -88,12 +88,18 @@ function parseArgs(argv) {
 }
 
 /** The MOS rows with their image paths; throws if the directory or any image is missing. */
-function resolveImages(imageDir, csvPath) {
-  if (!fs.existsSync(imageDir) || !fs.statSync(imageDir).isDirectory()) {
-    throw new InputError(`image directory not found: ${imageDir}`);
+function resolveImages(givenDir, csvPath) {
+  if (!fs.existsSync(givenDir) || !fs.statSync(givenDir).isDirectory()) {
+    throw new InputError(`image directory not found: ${givenDir}`);
   }
   const entries = fit.readMos(csvPath);
   if (entries.length < 10) throw new InputError(`${csvPath} lists ${entries.length} images; at least 10 are needed`);
+  // Given the dataset folder (mos.csv beside images/, as in ../shared/datasets), use its images/.
+  const nested = path.join(givenDir, 'images');
+  const imageDir =
+    !fs.existsSync(path.join(givenDir, entries[0].image)) && fs.existsSync(path.join(nested, entries[0].image))
+      ? nested
+      : givenDir;
   const withFiles = entries.map((entry) => ({ ...entry, file: path.join(imageDir, entry.image) }));
   const missing = withFiles.filter((entry) => !fs.existsSync(entry.file));
   if (missing.length > 0) {
@@ -103,7 +109,7 @@ function resolveImages(imageDir, csvPath) {
         `${shown.join(', ')}${missing.length > shown.length ? ', …' : ''}`,
     );
   }
-  return withFiles;
+  return { imageDir, entries: withFiles };
 }
 
 function format(value, digits = 3) {
@@ -159,8 +165,8 @@ async function main() {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const [imageDir, csvPath] = options.positional.map((given) => path.resolve(given));
-  const entries = resolveImages(imageDir, csvPath);
+  const [givenDir, csvPath] = options.positional.map((given) => path.resolve(given));
+  const { imageDir, entries } = resolveImages(givenDir, csvPath);
   // One libvips thread: the timings are per image on one core, decode included.
   sharp.concurrency(1);
   const fingerprints = entries.map((entry) => fit.imageFingerprint(entry.file));
