@@ -54,6 +54,33 @@ const MODES = [
       };
     },
   },
+  {
+    name: 'deep',
+    summary:
+      'MobileNetV2 (bundled in nsfwjs, tfjs-wasm) pooled features of the whole image + a centre crop → ' +
+      'RBF kernel ridge (server/src/scorers/deep/head.json)',
+    async load() {
+      const deepHead = require('./deep-head');
+      const code = deepHead.loadDeepCode();
+      const network = await code.loadDeepNetwork();
+      const stored = code.readHeadFile();
+      const shipped = code.parseHead(stored, { backbone: code.BACKBONE, layers: code.TAPPED_LAYERS });
+      // scoreFor runs first on each image: its features are kept so the CNN runs once per image.
+      const features = new Map();
+      return {
+        version: shipped.version,
+        trainedOn: new Set(stored.trainingSet?.fingerprints ?? []),
+        scoreFor: async (file) => {
+          const row = await deepHead.featuresOf(code, network, file);
+          features.set(file, row);
+          return Math.min(100, Math.max(0, shipped.predict(row)));
+        },
+        featuresFor: async (file) => features.get(file) ?? deepHead.featuresOf(code, network, file),
+        fit: (rows, targets, seed) => deepHead.fitHead(rows, targets, seed, { layers: [...code.TAPPED_LAYERS] }),
+        predict: deepHead.predictHead,
+      };
+    },
+  },
 ];
 
 const USAGE = `usage: npm run eval -- <image-dir> <mos.csv> [--modes ${MODES.map((m) => m.name).join(',')}] [--folds 5] [--seed N]

@@ -10,7 +10,10 @@ import path from 'node:path';
 
 import { decodeWorkingImage } from '../prepare/decode';
 import { DIMENSION_NAMES, scoreLocal, type LocalScore } from '../scorers/local';
+import { DEFAULT_MODERATION_THRESHOLDS } from '../scorers/deep/nsfw';
+import { embeddedScorer } from '../scorers/embedded';
 import { QUALITY_CLASS_LABELS, scoreToClass } from '../scorers/score-class';
+import type { VendorModeration } from '../vendor-http/types';
 
 // Re-exported so scripts and benchmarks can use the bundle without Strapi.
 export { decodeWorkingImage, UnreadableImageError } from '../prepare/decode';
@@ -34,7 +37,7 @@ export const EXIT_USAGE = 2;
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff']);
 
-export const USAGE = `Usage: photo-score score <file-or-directory>... [--json]
+export const USAGE = `Usage: photo-score score <file-or-directory>... [--json] [--mode fast|deep] [--moderation]
 
 Scores images for technical quality (0–100, class 1–5) with the embedded offline scorer.
 Directories are searched recursively for ${[...IMAGE_EXTENSIONS].join(' ')} files.
@@ -43,6 +46,10 @@ Options:
   --json      one JSON object per image and line:
               {"file":…,"score":…,"class":…,"dimensions":{…},"reasons":{…}} or {"file":…,"error":"…"}
               (reasons: why low dimensions pull the score down, e.g. "out of focus or blurred")
+  --mode fast   hand-crafted measurements and a small model, a few ms per image (default)
+  --mode deep   MobileNetV2 features and a learned head (agrees better with people; ≈ 0.1 s
+                per image after a one-off load of the bundled CNN)
+  --moderation  also the offline NSFW check (safe, suggestive or nsfw), with the same CNN
   -h, --help  show this help
 
 Exit status: 0 all images scored, 1 some could not be read, 2 usage error.`;
@@ -50,6 +57,8 @@ Exit status: 0 all images scored, 1 some could not be read, 2 usage error.`;
 interface ScoreCommand {
   paths: string[];
   json: boolean;
+  mode: 'fast' | 'deep';
+  moderation: boolean;
 }
 
 type ParsedArguments =
@@ -65,16 +74,24 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 
   const paths: string[] = [];
   let json = false;
+  let mode: ScoreCommand['mode'] = 'fast';
+  let moderation = false;
   let optionsEnded = false;
-  for (const arg of rest) {
+  for (let index = 0; index < rest.length; index++) {
+    const arg = rest[index];
     if (!optionsEnded && arg === '--') optionsEnded = true;
     else if (!optionsEnded && arg === '--json') json = true;
-    else if (!optionsEnded && arg.startsWith('-') && arg !== '-')
+    else if (!optionsEnded && arg === '--moderation') moderation = true;
+    else if (!optionsEnded && (arg === '--mode' || arg.startsWith('--mode='))) {
+      const value = arg === '--mode' ? rest[++index] : arg.slice('--mode='.length);
+      if (value !== 'fast' && value !== 'deep') return { kind: 'usage-error', message: `--mode must be fast or deep` };
+      mode = value;
+    } else if (!optionsEnded && arg.startsWith('-') && arg !== '-')
       return { kind: 'usage-error', message: `unknown option '${arg}'` };
     else paths.push(arg);
   }
   if (paths.length === 0) return { kind: 'usage-error', message: 'score needs at least one file or directory' };
-  return { kind: 'score', command: { paths, json } };
+  return { kind: 'score', command: { paths, json, mode, moderation } };
 }
 
 function isImageFile(name: string): boolean {
@@ -122,8 +139,19 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function scoreFile(file: string): Promise<LocalScore> {
-  return scoreLocal(await decodeWorkingImage(file));
+type CliScore = LocalScore & { moderation?: VendorModeration };
+
+async function scoreFile(file: string, command: ScoreCommand): Promise<CliScore> {
+  const image = await decodeWorkingImage(file);
+  const fast = scoreLocal(image);
+  if (command.mode === 'fast' && !command.moderation) return fast;
+  const { mode, moderation } = command;
+  const embedded = await embeddedScorer({
+    mode,
+    moderation,
+    moderationThresholds: DEFAULT_MODERATION_THRESHOLDS,
+  }).score(image);
+  return { ...fast, score: embedded.score, version: embedded.version, moderation: embedded.moderation };
 }
 
 const DIMENSION_HEADINGS: Readonly<Record<(typeof DIMENSION_NAMES)[number], string>> = {
@@ -143,22 +171,26 @@ function tableHeader(): string {
 }
 
 /** The row, then the reasons (if any) on an indented line of their own. */
-function tableRow(file: string, result: LocalScore): string {
+function tableRow(file: string, result: CliScore): string {
   const quality = scoreToClass(result.score);
   const label = `${quality} ${QUALITY_CLASS_LABELS[quality]}`;
   const dimensions = DIMENSION_NAMES.map((name) => String(result.dimensions[name]).padStart(7)).join('');
-  const row = `${result.score.toFixed(1).padStart(5)}  ${label.padEnd(13)}${dimensions}  ${file}`;
+  const moderated = result.moderation
+    ? `  [${result.moderation.level}: ${result.moderation.label} ${result.moderation.confidence}%]`
+    : '';
+  const row = `${result.score.toFixed(1).padStart(5)}  ${label.padEnd(13)}${dimensions}  ${file}${moderated}`;
   const reasons = DIMENSION_NAMES.flatMap((name) => result.reasons[name] ?? []);
   return reasons.length > 0 ? `${row}\n${' '.repeat(7)}↳ ${reasons.join('; ')}` : row;
 }
 
-function jsonRow(file: string, result: LocalScore): string {
+function jsonRow(file: string, result: CliScore): string {
   return JSON.stringify({
     file,
     score: result.score,
     class: scoreToClass(result.score),
     dimensions: result.dimensions,
     reasons: result.reasons,
+    ...(result.moderation ? { moderation: result.moderation } : {}),
   });
 }
 
@@ -167,11 +199,11 @@ async function runScore(command: ScoreCommand, output: CliOutput): Promise<numbe
   let failed = 0;
   if (!command.json && targets.some((target) => !('error' in target))) output.out(tableHeader());
   for (const target of targets) {
-    let result: LocalScore | undefined;
+    let result: CliScore | undefined;
     let problem = 'error' in target ? target.error : undefined;
     if (problem === undefined) {
       try {
-        result = await scoreFile(target.file);
+        result = await scoreFile(target.file, command);
       } catch (error) {
         problem = errorMessage(error);
       }

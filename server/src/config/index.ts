@@ -50,8 +50,25 @@ export const pluginConfigSchema = z
     localWeight: z.number().positive().default(1),
     /** No upload waits longer than this for vendors; what has not answered by then counts as failed. */
     deadlineMs: z.number().int().positive().default(20_000),
-    /** What a vendor's NSFW verdict does to an upload. */
+    /** What an NSFW verdict (a vendor's, or the embedded scorer's with `local.moderation`) does to an upload. */
     nsfw: z.enum(['reject', 'flag', 'ignore']).default('ignore'),
+    /**
+     * The embedded scorer: `fast` (hand-crafted measurements, a few ms) or `deep` (MobileNetV2
+     * features and a learned head, ≈ 0.1 s per image, loads a CNN once per process), and the
+     * offline NSFW check with the same network, off by default because it loads the CNN.
+     */
+    local: z
+      .object({
+        mode: z.enum(['fast', 'deep']).default('fast'),
+        moderation: z.boolean().default(false),
+        /** Class-probability sums from which an image is `nsfw` or `suggestive` (see scorers/deep/nsfw.ts). */
+        moderationThresholds: z
+          .object({ nsfw: z.number().min(0).max(1).default(0.7), suggestive: z.number().min(0).max(1).default(0.5) })
+          .strict()
+          .default({ nsfw: 0.7, suggestive: 0.5 }),
+      })
+      .strict()
+      .default({ mode: 'fast', moderation: false, moderationThresholds: { nsfw: 0.7, suggestive: 0.5 } }),
     /** How long a vendor's verdict on an image (by sha256) is reused instead of paid for again. */
     cacheTtlHours: z
       .number()

@@ -9,6 +9,10 @@ export interface ScorerOutput {
   /** Short human reasons for the dimensions that pull the score down, by dimension name. */
   reasons?: Record<string, string>;
   version: string;
+  /** The embedded scorer's offline NSFW verdict, when enabled. */
+  moderation?: VendorModeration;
+  /** What the score was derived from, kept in the details (e.g. NSFW class probabilities). */
+  raw?: unknown;
 }
 
 export interface Scorer {

@@ -14,7 +14,7 @@ import {
   type PreparedUpload,
 } from '../prepare';
 import { sha256File } from '../prepare/for-vendor';
-import { scoreLocal } from '../scorers/local';
+import { embeddedScorer } from '../scorers/embedded';
 import { scoreToClass } from '../scorers/score-class';
 import type { Scorer, ScorerOutcome } from '../scorers/types';
 import { ENRICHERS, type VendorId } from '../scorers/vendors';
@@ -45,8 +45,6 @@ async function runScorer(scorer: Scorer, prepared: PreparedImage): Promise<Score
   }
 }
 
-const localScorer: Scorer = { id: 'local', score: async (image) => scoreLocal(image) };
-
 /**
  * One upload through the pipeline: prepare the bytes once, run the scorers, combine their
  * verdicts, apply the admins' policy. Nothing here stores anything; the upload hook acts
@@ -56,6 +54,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const config = resolveConfig(strapi.config.get('plugin::photo-score'));
   const vendors = () => strapi.plugin('photo-score').service('vendors') as VendorsService;
   const usesVendors = config.scorers.some((id) => id !== 'local');
+  const localScorer = embeddedScorer(config.local);
 
   /** Runs the chain: in order until one scores (`fallback`) or all at once; tag-only vendors always, alongside. */
   async function runScorers(file: IncomingFile, prepared: PreparedImage): Promise<ScorerOutcome[]> {

@@ -58,6 +58,14 @@ module.exports = ({ env }) => ({
       scorers: env.array('PHOTO_SCORE_SCORERS', ['local']),
       strategy: env('PHOTO_SCORE_STRATEGY', 'fallback'),
       nsfw: env('PHOTO_SCORE_NSFW', 'ignore'),
+      local: {
+        mode: env('PHOTO_SCORE_LOCAL_MODE', 'fast'), // 'fast' | 'deep'
+        moderation: env.bool('PHOTO_SCORE_LOCAL_MODERATION', false),
+        // e.g. {"nsfw":0.7,"suggestive":0.5}
+        ...(env('PHOTO_SCORE_LOCAL_MODERATION_THRESHOLDS')
+          ? { moderationThresholds: env.json('PHOTO_SCORE_LOCAL_MODERATION_THRESHOLDS') }
+          : {}),
+      },
       ...(env('PHOTO_SCORE_DEADLINE_MS') ? { deadlineMs: env.int('PHOTO_SCORE_DEADLINE_MS') } : {}),
       // e.g. {"everypixel":{"perDay":100}}
       budgets: env.json('PHOTO_SCORE_BUDGETS', {}),

@@ -1,0 +1,111 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+import { APP_DIR, listFiles, startApp, type TestApp } from './helpers/strapi';
+import { attachAll, jpeg } from './helpers/multipart';
+import { blurryDarkPhoto, crispPhoto } from './helpers/images';
+
+interface StoredFile {
+  id: number;
+  name: string;
+  photoScore: number | null;
+  photoScoreStatus: string;
+  photoScoreModeration: string | null;
+  photoScoreDetails: {
+    scorers: { scorer: string; ok: boolean; version?: string; moderation?: { level: string }; raw?: unknown }[];
+    decision: { status: string; reason?: string };
+  };
+}
+
+const upload = (app: TestApp, files: { name: string; bytes: Buffer }[]) =>
+  attachAll(
+    app.http.post('/api/upload').set('Authorization', `Bearer ${app.apiToken}`),
+    files.map((f) => jpeg(f.name, f.bytes)),
+  );
+
+describe('deep embedded mode with offline moderation, through Strapi', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp({
+      PHOTO_SCORE_LOCAL_MODE: 'deep',
+      PHOTO_SCORE_LOCAL_MODERATION: 'true',
+      PHOTO_SCORE_NSFW: 'flag',
+    });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('scores uploads with the fitted deep head and stores the moderation verdict on the file', async () => {
+    const res = await upload(app, [
+      { name: 'crisp.jpg', bytes: await crispPhoto() },
+      { name: 'blurry.jpg', bytes: await blurryDarkPhoto() },
+    ]);
+    expect(res.status).toBe(201);
+    const [crisp, blurry] = res.body as StoredFile[];
+
+    expect(crisp.photoScore).toEqual(expect.any(Number));
+    expect(crisp.photoScore as number).toBeGreaterThan(blurry.photoScore as number);
+    const local = crisp.photoScoreDetails.scorers.find((s) => s.scorer === 'local');
+    expect(local).toMatchObject({ ok: true, version: expect.stringMatching(/^deep-/) });
+    expect(local?.raw).toMatchObject({ nsfw: expect.objectContaining({ Neutral: expect.any(Number) }) });
+
+    // An ordinary picture: moderated, not judged NSFW, so not flagged either.
+    expect(crisp.photoScoreModeration).toMatch(/^(safe|suggestive)$/);
+    expect(crisp.photoScoreStatus).toBe('scored');
+
+    const stored = await app.strapi.db.query('plugin::upload.file').findOne({ where: { id: crisp.id } });
+    expect(stored.photoScoreModeration).toBe(crisp.photoScoreModeration);
+  });
+});
+
+describe("offline moderation with nsfw: 'reject'", () => {
+  let app: TestApp;
+
+  // No explicit image is committed to the repository: a threshold of 0 makes the model judge
+  // every image NSFW, which exercises the same verdict → policy → refusal path.
+  beforeAll(async () => {
+    app = await startApp({
+      PHOTO_SCORE_LOCAL_MODERATION: 'true',
+      PHOTO_SCORE_LOCAL_MODERATION_THRESHOLDS: JSON.stringify({ nsfw: 0, suggestive: 0 }),
+      PHOTO_SCORE_NSFW: 'reject',
+    });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('refuses an image the offline check judges NSFW, names the reason and stores nothing (rows, files)', async () => {
+    const rowsBefore = await app.strapi.db.query('plugin::upload.file').count();
+    const storedBefore = await listFiles(app.uploadsDir);
+
+    const res = await upload(app, [{ name: 'judged.jpg', bytes: await crispPhoto() }]);
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('judged.jpg');
+    expect(res.body.error.message).toMatch(/judged NSFW by local/);
+    expect(await app.strapi.db.query('plugin::upload.file').count()).toBe(rowsBefore);
+    expect(await listFiles(app.uploadsDir)).toEqual(storedBefore);
+  });
+});
+
+describe('local config', () => {
+  it('a bad local.mode stops Strapi with a message naming the key', () => {
+    const boot = `require('@strapi/strapi').createStrapi({ appDir: ${JSON.stringify(APP_DIR)}, distDir: ${JSON.stringify(APP_DIR)} }).load().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); })`;
+    const run = spawnSync(process.execPath, ['-e', boot], {
+      cwd: path.resolve(APP_DIR, '..', '..'),
+      env: {
+        ...process.env,
+        PHOTO_SCORE_LOCAL_MODE: 'turbo',
+        DATABASE_FILENAME: ':memory:',
+        STRAPI_TELEMETRY_DISABLED: 'true',
+      },
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr + run.stdout).toMatch(/photo-score/);
+    expect(run.stderr + run.stdout).toMatch(/local\.mode/);
+  });
+});
