@@ -12,7 +12,7 @@ import { VendorError } from '../vendor-http/errors';
 import type { VendorImage, VendorScorer } from '../vendor-http/types';
 import type vendorBudgets from './vendor-budgets';
 import type vendorCache from './vendor-cache';
-import type vendorState from './vendor-state';
+import type { default as vendorState, VendorRecord } from './vendor-state';
 
 /** How long a vendor that reported its quota spent is left alone before it is tried again, unless an admin resumes it. */
 const QUOTA_SUSPENSION_MS = 60 * 60 * 1000;
@@ -74,8 +74,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const state = () => service<ReturnType<typeof vendorState>>('vendor-state');
 
   /** Why the vendor may not be called now, short of its budget. */
-  const blockedBy = async (vendor: Vendor, now = Date.now()): Promise<string | undefined> => {
-    const { suspended } = await state().read(vendor.id, now);
+  const blockedBy = (vendor: Vendor, { suspended }: VendorRecord, now = Date.now()): string | undefined => {
     if (suspended) return `suspended until ${suspended.until}: ${suspended.reason}`;
     if (!vendor.breaker.allows(now)) return 'circuit open after repeated failures';
     return undefined;
@@ -132,7 +131,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       position: vendor.position,
       role: vendor.role,
       weight: vendor.weight,
-      skipped: (await blockedBy(vendor, now)) ?? budgetSpent ?? null,
+      skipped: blockedBy(vendor, record, now) ?? budgetSpent ?? null,
       breaker: vendor.breaker.state(now),
       budget: { perDay: perDay ?? null, perMonth: perMonth ?? null, ...used, billedRequestsPerImage: cost },
       suspended: record.suspended,
@@ -164,7 +163,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ...cached,
           cached: true,
         };
-      const blocked = await blockedBy(vendor);
+      const blocked = blockedBy(vendor, await state().read(id));
       if (blocked) return skip(vendor, blocked);
 
       const reservedAt = new Date();
