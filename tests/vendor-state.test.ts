@@ -95,16 +95,26 @@ describe('vendor state outlives a restart: the same database, a new Strapi proce
     return app;
   };
 
-  it('an image scored before the restart is not paid for again after it', async () => {
-    const env = { PHOTO_SCORE_SCORERS: 'everypixel' };
+  it('an image scored before the restart is not paid for again after it, unless the options that shape the verdict changed', async () => {
+    const env = { PHOTO_SCORE_SCORERS: 'everypixel,imagga' };
     const before = everypixel.scoringCalls().length;
+    const tagsBefore = imaggaCalls('/tags');
     expect((await upload(await boot(env), 7001)).photoScore).toBe(73.4);
     expect(everypixel.scoringCalls().length).toBe(before + 1);
+    expect(imaggaCalls('/tags')).toBe(tagsBefore + 1);
 
     const again = await upload(await boot(env), 7001);
     expect(again.photoScore).toBe(73.4);
     expect(outcomeOf(again, 'everypixel')).toMatchObject({ ok: true, cached: true });
+    expect(outcomeOf(again, 'imagga')).toMatchObject({ ok: true, cached: true });
     expect(everypixel.scoringCalls().length).toBe(before + 1);
+    expect(imaggaCalls('/tags')).toBe(tagsBefore + 1);
+
+    // Asking Imagga for fewer features changes its verdict: that one is asked again, Everypixel's is not.
+    const fewer = await upload(await boot({ ...env, IMAGGA_FEATURES: 'tags' }), 7001);
+    expect(outcomeOf(fewer, 'everypixel')).toMatchObject({ ok: true, cached: true });
+    expect(outcomeOf(fewer, 'imagga')?.cached).toBeUndefined();
+    expect(imaggaCalls('/tags')).toBe(tagsBefore + 2);
   });
 
   it('budgets count billed requests (four per image for Imagga), and a spent budget stays spent', async () => {

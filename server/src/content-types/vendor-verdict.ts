@@ -1,6 +1,7 @@
 /**
- * The result cache: one vendor's verdict on one image (by the sha256 of its bytes), reused
- * until `expiresAt` so the same image is not paid for twice, by any Strapi process.
+ * The result cache: one vendor's verdict on one image (`hash`: the sha256 of its bytes and a
+ * fingerprint of the vendor options that shape verdicts), reused until `expiresAt` so the same
+ * image is not paid for twice, by any Strapi process.
  */
 export default {
   schema: {

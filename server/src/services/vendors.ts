@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
@@ -38,6 +39,29 @@ const deadlinePassed = (signal: AbortSignal) =>
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** Options about how to reach a vendor, not about what it answers. */
+const TRANSPORT_OPTIONS = new Set([
+  'enabled',
+  'weight',
+  'timeoutMs',
+  'retries',
+  'concurrency',
+  'ratePerSecond',
+  'baseUrl',
+]);
+
+/**
+ * A fingerprint of the options that shape a vendor's verdicts (Imagga's features and tag threshold,
+ * the Alibaba project…), so that changing them is not answered from verdicts cached under the old
+ * ones. Credentials and transport options are left out: changing them changes no verdict.
+ */
+function verdictVariant(settings: CommonVendorOptions, secretKeys: ReadonlyArray<string>): string {
+  const shaping = Object.entries(settings)
+    .filter(([key]) => !TRANSPORT_OPTIONS.has(key) && !secretKeys.includes(key))
+    .sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 16);
+}
+
 function createVendor(id: VendorId, config: PluginConfig) {
   const settings = config.vendors[id] as CommonVendorOptions;
   const definition = VENDORS[id] as unknown as VendorDefinition<CommonVendorOptions>;
@@ -50,6 +74,7 @@ function createVendor(id: VendorId, config: PluginConfig) {
     role: ENRICHERS.has(id) ? ('enrichment' as const) : ('score' as const),
     weight: settings.weight,
     scorer: instantiateVendor(definition, settings) as VendorScorer,
+    variant: verdictVariant(settings, definition.secretKeys),
     // In memory on purpose: it is about this process's live connection to the vendor.
     breaker: createBreaker(config.breaker),
     limits: config.budgets[id] ?? {},
@@ -152,7 +177,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const started = performance.now();
       const vendor = vendors.get(id);
       if (!vendor) return { scorer: id, ok: false, durationMs: 0, error: `${id} is not configured`, kind: 'skipped' };
-      const cached = await cache().get(id, input.sha256);
+      const cacheKey = `${input.sha256}.${vendor.variant}`;
+      const cached = await cache().get(id, cacheKey);
       if (cached)
         return {
           scorer: id,
@@ -189,7 +215,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       try {
         const verdict = await Promise.race([vendor.scorer.score(image, signal), deadlinePassed(signal)]);
         vendor.breaker.recordSuccess();
-        await cache().set(id, input.sha256, verdict, config.cacheTtlHours * 3_600_000);
+        await cache().set(id, cacheKey, verdict, config.cacheTtlHours * 3_600_000);
         return { scorer: id, ok: true, durationMs: elapsed(started), version: 'vendor', dimensions: {}, ...verdict };
       } catch (error) {
         const reason = await recordFailure(vendor, error);

@@ -31,6 +31,7 @@ const vendors = (env) => {
       ...common('IMAGGA'),
       apiKey: env('IMAGGA_API_KEY'),
       apiSecret: env('IMAGGA_API_SECRET'),
+      ...(env('IMAGGA_FEATURES') ? { features: env.array('IMAGGA_FEATURES') } : {}),
     },
     'alibaba-imm': env('ALIBABA_ACCESS_KEY_ID') && {
       ...common('ALIBABA_IMM'),
