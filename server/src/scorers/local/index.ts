@@ -124,7 +124,21 @@ function smallImagePenalty(originalWidth: number, originalHeight: number): numbe
   return MAX_SMALL_IMAGE_PENALTY * Math.min(1, shortfall);
 }
 
-/** Predicted opinion score on the CLIVE MOS scale (0–100), before the size penalty. */
+/**
+ * The CLIVE photos carry almost no grain (texture-discounted σ at most ≈ 1 level at working
+ * size), so the model never saw a noisy photo, and it reads added grain as fine detail: left
+ * alone, a photo with heavy noise added would score higher than the clean one. Grain beyond
+ * what the model saw costs points instead, 25 per doubling.
+ */
+const GRAIN_SEEN = 1.0;
+const GRAIN_PENALTY_PER_DOUBLING = 25;
+
+function grainPenalty(grainLog: number): number {
+  const grain = 10 ** grainLog - 0.1;
+  return grain <= GRAIN_SEEN ? 0 : GRAIN_PENALTY_PER_DOUBLING * Math.log2(grain / GRAIN_SEEN);
+}
+
+/** Predicted opinion score on the CLIVE MOS scale (0–100), before the size and grain penalties. */
 export function predictOpinionScore(raw: Record<string, number>): number {
   const z = standardisedFeatures(raw, MODEL);
   const blended = MODEL.blend.kernel * kernelPrediction(z, MODEL) + MODEL.blend.trees * treePrediction(z, MODEL);
@@ -135,7 +149,8 @@ export function predictOpinionScore(raw: Record<string, number>): number {
 export function scoreLocal(image: WorkingImage): LocalScore {
   const { raw, dimensions } = extractFeatures(image);
   const penalty = smallImagePenalty(image.originalWidth, image.originalHeight);
-  const score = Math.round(Math.min(100, Math.max(0, predictOpinionScore(raw) - penalty)) * 10) / 10;
+  const predicted = predictOpinionScore(raw) - penalty - grainPenalty(raw.grainLog);
+  const score = Math.round(Math.min(100, Math.max(0, predicted)) * 10) / 10;
   const reasons = explainDimensions(dimensions, raw);
   const size = explainSize((image.originalWidth * image.originalHeight) / 1e6, penalty);
   if (size) reasons.resolution = size;

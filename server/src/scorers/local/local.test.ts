@@ -194,6 +194,13 @@ describe('scoreLocal', () => {
     expect(scoreLocal(noisy).dimensions.noise).toBeLessThan(scoreLocal(scene).dimensions.noise);
   });
 
+  it('scores a copy with heavy grain lower than the clean one, though the model never saw a noisy photo', () => {
+    const clean = scoreLocal(scene);
+    const grainy = scoreLocal(withGaussianNoise(scene, 30, 11));
+    expect(grainy.reasons.noise).toMatch(/^noisy: /);
+    expect(grainy.score).toBeLessThan(clean.score - 10);
+  });
+
   it('rates a heavily JPEG-compressed copy lower on compression', async () => {
     const crushed = await decodeWorkingImage(await sharp(sceneBytes).jpeg({ quality: 8 }).toBuffer());
     const clean = await decodeWorkingImage(await sharp(sceneBytes).jpeg({ quality: 95 }).toBuffer());
