@@ -20,7 +20,8 @@ const QUANT_STEP = 1 / 16;
 const QUANT_LIMIT = 127;
 /** Channels of MobileNetV2's expand layers; each layer gives its channel means then deviations. */
 const CHANNELS = {
-  block_1_expand_relu: 96,
+  Conv1_relu: 32,
+  block_2_expand_relu: 144,
   block_3_expand_relu: 144,
   block_6_expand_relu: 192,
   block_10_expand_relu: 384,
@@ -292,7 +293,11 @@ function predictHead(model, row) {
 }
 
 /** Repeated k-fold CV of the whole learner (settings chosen inside each training fold). */
-function nestedCrossValidation(rows, targets, { seed, repeats = 3, folds = 5, layers, grid = GRID, onRepeat = () => {} }) {
+function nestedCrossValidation(
+  rows,
+  targets,
+  { seed, repeats = 3, folds = 5, layers, grid = GRID, onRepeat = () => {} },
+) {
   const foldSroccs = [];
   const pooled = [];
   const chosen = new Set();

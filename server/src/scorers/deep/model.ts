@@ -20,11 +20,13 @@ export const INPUT_SIZE = 224;
 
 /**
  * Intermediate activations tapped for quality features, shallow to deep: early blocks see
- * blur, noise and compression, late ones see content. The last one (`out_relu`, what the
- * NSFW classifier pools) made cross-validated agreement worse: it is tuned to NSFW classes.
+ * blur, noise and compression, late ones see content. Chosen by repeated cross-validation
+ * on clive-dev: the last one (`out_relu`, what the NSFW classifier pools) made agreement
+ * worse (it is tuned to NSFW classes), the first convolution and block 2 made it better.
  */
 export const TAPPED_LAYERS = [
-  'block_1_expand_relu',
+  'Conv1_relu',
+  'block_2_expand_relu',
   'block_3_expand_relu',
   'block_6_expand_relu',
   'block_10_expand_relu',

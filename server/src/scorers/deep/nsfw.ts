@@ -8,8 +8,8 @@
  * - `safe` otherwise.
  * `confidence` is, as for the vendors, how sure the model is that the image is NOT safe:
  * 100 × (P(Porn) + P(Hentai)) for `nsfw`, 100 × (P(Porn) + P(Hentai) + P(Sexy)) otherwise.
- * The defaults follow nsfwjs's own guidance that a single class above ~0.7 is a
- * dependable verdict; `suggestive` is only reported (it never refuses an upload).
+ * The defaults lean towards fewer false refusals (a refused upload is worse than a flagged
+ * one); `suggestive` is only reported, the policy acts on `nsfw` alone.
  */
 import type { VendorModeration } from '../../vendor-http/types';
 import { NSFW_CLASS_NAMES, type NsfwClassName } from './model';
