@@ -61,6 +61,32 @@ export function weightedStandardised(head: DeepHeadData, features: ArrayLike<num
   return out;
 }
 
+/** Σ αᵢ exp(−γ‖z − tᵢ‖²) over the training vectors tᵢ = qᵢ ⊙ unit: the hot loop of a prediction (5.7 M multiply-adds). */
+function kernelSum(
+  query: Float64Array,
+  training: Int8Array,
+  unit: Float64Array,
+  norms: Float64Array,
+  alpha: Float64Array,
+  gamma: number,
+): number {
+  const dim = query.length;
+  let zNorm = 0;
+  const z = new Float64Array(dim);
+  for (let f = 0; f < dim; f++) {
+    zNorm += query[f] * query[f];
+    z[f] = query[f] * unit[f];
+  }
+  let sum = 0;
+  for (let i = 0; i < alpha.length; i++) {
+    const offset = i * dim;
+    let dot = 0;
+    for (let f = 0; f < dim; f++) dot += z[f] * training[offset + f];
+    sum += alpha[i] * Math.exp(-gamma * Math.max(0, zNorm + norms[i] - 2 * dot));
+  }
+  return sum;
+}
+
 export function parseHead(raw: unknown, expected: { backbone: string; layers: readonly string[] }): DeepHead {
   const head = headSchema.parse(raw);
   const problems: string[] = [];
@@ -88,23 +114,20 @@ export function parseHead(raw: unknown, expected: { backbone: string; layers: re
     );
   }
 
-  // Dequantised, weighted training vectors and their squared norms, once.
-  const int8 = new Int8Array(quantised.buffer, quantised.byteOffset, quantised.length);
-  const weights = new Float64Array(head.featureCount);
+  // The training vectors stay 8-bit (5.6 MB, cache-friendly); a query is scaled once instead:
+  // z · (q ⊙ unit) = (z ⊙ unit) · q, with unit = quantStep × the block weight.
+  const training = new Int8Array(quantised.buffer, quantised.byteOffset, quantised.length);
+  const unit = new Float64Array(head.featureCount);
   let j = 0;
-  for (const block of head.blocks) for (let k = 0; k < block.length; k++) weights[j++] = block.weight;
-  const training = new Float32Array(int8.length);
+  for (const block of head.blocks) for (let k = 0; k < block.length; k++) unit[j++] = head.quantStep * block.weight;
   const norms = new Float64Array(head.count);
   for (let i = 0; i < head.count; i++) {
     let norm = 0;
-    for (let f = 0; f < head.featureCount; f++) {
-      const value = int8[i * head.featureCount + f] * head.quantStep * weights[f];
-      training[i * head.featureCount + f] = value;
-      norm += value * value;
-    }
+    for (let f = 0; f < head.featureCount; f++) norm += (training[i * head.featureCount + f] * unit[f]) ** 2;
     norms[i] = norm;
   }
 
+  const alpha = Float64Array.from(head.alpha);
   return {
     version: head.version,
     backbone: head.backbone,
@@ -113,17 +136,7 @@ export function parseHead(raw: unknown, expected: { backbone: string; layers: re
       if (features.length !== head.featureCount) {
         throw new RangeError(`deep head ${head.version}: ${features.length} features, expected ${head.featureCount}`);
       }
-      const z = weightedStandardised(head, features);
-      let zNorm = 0;
-      for (let f = 0; f < z.length; f++) zNorm += z[f] * z[f];
-      let sum = head.intercept;
-      for (let i = 0; i < head.count; i++) {
-        let dot = 0;
-        const offset = i * head.featureCount;
-        for (let f = 0; f < z.length; f++) dot += z[f] * training[offset + f];
-        sum += head.alpha[i] * Math.exp(-head.gamma * Math.max(0, zNorm + norms[i] - 2 * dot));
-      }
-      return sum;
+      return head.intercept + kernelSum(weightedStandardised(head, features), training, unit, norms, alpha, head.gamma);
     },
   };
 }
