@@ -7,7 +7,7 @@
 import sharp from 'sharp';
 
 import type { WorkingImage } from '../../prepare/decode';
-import { INPUT_SIZE, TAPPED_LAYERS, type DeepNetwork } from './model';
+import { INPUT_SIZE, type DeepNetwork } from './model';
 
 /** Longest side of the copy crops are cut from; the CLIVE photos the head was fitted on are 500×500. */
 export const VIEW_RESOLUTION = 512;
@@ -80,8 +80,6 @@ export interface FeatureLayout {
   /** TAPPED_LAYERS when fitted: pooled means then deviations of each, per view. */
   layers: string[];
 }
-
-export const FEATURE_LAYERS: readonly string[] = TAPPED_LAYERS;
 
 export interface DeepFeatures {
   /** The views' pooled vectors, concatenated in `layout.views` order. */
