@@ -82,6 +82,21 @@ describe('deep embedded mode', () => {
     expect(elapsed).toBeLessThan(2000);
   });
 
+  it('scores thumbnails and panoramas too (views are resized to fit)', async () => {
+    for (const [width, height] of [
+      [40, 30],
+      [2400, 300],
+    ]) {
+      const bytes = await sharp(await scene())
+        .resize(width, height, { fit: 'fill' })
+        .jpeg()
+        .toBuffer();
+      const { score } = await scoreDeep(await decodeWorkingImage(bytes, 512));
+      expect(score).toBeGreaterThanOrEqual(0);
+      expect(score).toBeLessThanOrEqual(100);
+    }
+  });
+
   it('scores a blurred copy lower than the sharp original', async () => {
     const original = await scoreDeep(sharpScene);
     const blurred = await scoreDeep(blurredScene);
