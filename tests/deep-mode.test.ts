@@ -4,6 +4,7 @@ import path from 'node:path';
 import { APP_DIR, listFiles, startApp, type TestApp } from './helpers/strapi';
 import { attachAll, jpeg } from './helpers/multipart';
 import { blurryDarkPhoto, crispPhoto } from './helpers/images';
+import { startEverypixelFake, type EverypixelFake } from './vendors/everypixel-server';
 
 interface StoredFile {
   id: number;
@@ -60,13 +61,20 @@ describe('deep embedded mode with offline moderation, through Strapi', () => {
   });
 });
 
-describe("offline moderation with nsfw: 'reject'", () => {
+describe("offline moderation with nsfw: 'reject', behind a vendor that answers first", () => {
   let app: TestApp;
+  let everypixel: EverypixelFake;
 
   // No explicit image is committed to the repository: a threshold of 0 makes the model judge
-  // every image NSFW, which exercises the same verdict → policy → refusal path.
+  // every image NSFW, which exercises the same verdict → policy → refusal path. Everypixel
+  // scores first, so the `fallback` chain never reaches `local`: the check must run anyway.
   beforeAll(async () => {
+    everypixel = await startEverypixelFake({ clientId: 'ep-id', clientSecret: 'ep-secret', score: 0.9 });
     app = await startApp({
+      PHOTO_SCORE_SCORERS: 'everypixel,local',
+      EVERYPIXEL_CLIENT_ID: 'ep-id',
+      EVERYPIXEL_CLIENT_SECRET: 'ep-secret',
+      EVERYPIXEL_BASE_URL: `${everypixel.url}/v1`,
       PHOTO_SCORE_LOCAL_MODERATION: 'true',
       PHOTO_SCORE_LOCAL_MODERATION_THRESHOLDS: JSON.stringify({ nsfw: 0, suggestive: 0 }),
       PHOTO_SCORE_NSFW: 'reject',
@@ -74,6 +82,7 @@ describe("offline moderation with nsfw: 'reject'", () => {
   });
   afterAll(async () => {
     await app?.stop();
+    await everypixel?.close();
   });
 
   it('refuses an image the offline check judges NSFW, names the reason and stores nothing (rows, files)', async () => {
@@ -84,7 +93,8 @@ describe("offline moderation with nsfw: 'reject'", () => {
 
     expect(res.status).toBe(400);
     expect(res.body.error.message).toContain('judged.jpg');
-    expect(res.body.error.message).toMatch(/judged NSFW by local/);
+    expect(res.body.error.message).toMatch(/judged NSFW by local-moderation/);
+    expect(everypixel.scoringCalls()).toHaveLength(1);
     expect(await app.strapi.db.query('plugin::upload.file').count()).toBe(rowsBefore);
     expect(await listFiles(app.uploadsDir)).toEqual(storedBefore);
   });

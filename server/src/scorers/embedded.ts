@@ -6,6 +6,7 @@
  */
 import type { WorkingImage } from '../prepare/decode';
 import { loadDeepNetwork, loadDeepScorer, moderateOffline, moderationFrom, scoreDeep } from './deep';
+import { BACKBONE } from './deep/model';
 import type { ModerationThresholds } from './deep/nsfw';
 import { scoreLocal } from './local';
 import type { Scorer, ScorerOutput } from './types';
@@ -17,10 +18,10 @@ export interface EmbeddedConfig {
   moderationThresholds: ModerationThresholds;
 }
 
-export function embeddedScorer(config: EmbeddedConfig): Scorer {
+export function embeddedScorer(config: EmbeddedConfig): Scorer<number> {
   return {
     id: 'local',
-    async score(image: WorkingImage): Promise<ScorerOutput> {
+    async score(image: WorkingImage): Promise<ScorerOutput<number>> {
       const fast = scoreLocal(image);
       if (config.mode === 'deep') {
         const deep = await scoreDeep(image);
@@ -37,6 +38,20 @@ export function embeddedScorer(config: EmbeddedConfig): Scorer {
         return { ...fast, raw: { nsfw }, moderation };
       }
       return fast;
+    },
+  };
+}
+
+/**
+ * The offline NSFW check on its own, as a tag-only scorer: `local.moderation` promises a verdict on
+ * every image, also when a `fallback` chain settled on a vendor before reaching `local`.
+ */
+export function offlineModerator(config: EmbeddedConfig): Scorer<null> {
+  return {
+    id: 'local-moderation',
+    async score(image: WorkingImage): Promise<ScorerOutput<null>> {
+      const { moderation, nsfw } = await moderateOffline(image, config.moderationThresholds);
+      return { score: null, dimensions: {}, version: BACKBONE, raw: { nsfw }, moderation };
     },
   };
 }

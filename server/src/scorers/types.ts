@@ -1,9 +1,9 @@
 import type { WorkingImage } from '../prepare/decode';
 import type { VendorColour, VendorModeration, VendorTag } from '../vendor-http/types';
 
-export interface ScorerOutput {
-  /** 0–100, higher is better. */
-  score: number;
+export interface ScorerOutput<Score extends number | null = number | null> {
+  /** 0–100, higher is better; null for a scorer that only moderates. */
+  score: Score;
   /** Named sub-scores, each 0–100. */
   dimensions: Record<string, number>;
   /** Short human reasons for the dimensions that pull the score down, by dimension name. */
@@ -15,9 +15,9 @@ export interface ScorerOutput {
   raw?: unknown;
 }
 
-export interface Scorer {
+export interface Scorer<Score extends number | null = number | null> {
   id: string;
-  score(image: WorkingImage): Promise<ScorerOutput>;
+  score(image: WorkingImage): Promise<ScorerOutput<Score>>;
 }
 
 /** What one scorer contributed to an upload's verdict. */

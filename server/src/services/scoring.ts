@@ -14,7 +14,7 @@ import {
   type PreparedUpload,
 } from '../prepare';
 import { sha256File } from '../prepare/for-vendor';
-import { embeddedScorer } from '../scorers/embedded';
+import { embeddedScorer, offlineModerator } from '../scorers/embedded';
 import { scoreToClass } from '../scorers/score-class';
 import type { Scorer, ScorerOutcome } from '../scorers/types';
 import { ENRICHERS, type VendorId } from '../scorers/vendors';
@@ -55,6 +55,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const vendors = () => strapi.plugin('photo-score').service('vendors') as VendorsService;
   const usesVendors = config.scorers.some((id) => id !== 'local');
   const localScorer = embeddedScorer(config.local);
+  const moderator = offlineModerator(config.local);
 
   /** Runs the chain: in order until one scores (`fallback`) or all at once; tag-only vendors always, alongside. */
   async function runScorers(file: IncomingFile, prepared: PreparedImage): Promise<ScorerOutcome[]> {
@@ -83,7 +84,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     } else {
       scored.push(...(await Promise.all(scoring.map(run))));
     }
-    return [...scored, ...(await enriching)];
+    // The embedded scorer moderates as it scores; when the chain never reached it, moderate anyway.
+    const moderated =
+      config.local.moderation && !scored.some((o) => o.scorer === 'local')
+        ? [await runScorer(moderator, prepared)]
+        : [];
+    return [...scored, ...moderated, ...(await enriching)];
   }
 
   /** The NSFW policy sits on top of the score policy: it can refuse or flag what the score let through. */
