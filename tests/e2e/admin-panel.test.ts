@@ -1,49 +1,21 @@
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ADMIN, APP_DIR, startApp, type TestApp } from '../helpers/strapi';
+import type { Page } from 'playwright-core';
+import type { TestApp } from '../helpers/strapi';
+import { openAdminPanel, type AdminSession } from './admin-browser';
 import { blurryDarkPhoto, crispPhoto, writeTemp } from '../helpers/images';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 describe('the admin panel', () => {
+  let session: AdminSession;
   let app: TestApp;
-  let browser: Browser;
   let page: Page;
   let baseUrl: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`);
-    if (!existsSync(path.join(APP_DIR, 'build', 'index.html'))) {
-      throw new Error(
-        'the admin panel is not built: run `npm test`, which builds it, or `npx strapi build` in tests/app',
-      );
-    }
-    app = await startApp({}, { adminPanel: true });
-    await new Promise<void>((resolve) => app.strapi.server.httpServer.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(app.strapi.server.httpServer.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    });
-    page = await browser.newPage();
-    await page.goto(`${baseUrl}/admin/auth/login`);
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Login' }).click();
-    await page.waitForURL(/\/admin(\/)?$/);
+    session = await openAdminPanel();
+    ({ app, page, baseUrl } = session);
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
+    await session?.close();
   });
 
   const savedSettings = async () =>

@@ -1,69 +1,39 @@
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ADMIN, APP_DIR, startApp, type TestApp } from '../helpers/strapi';
+import type { Page } from 'playwright-core';
+import type { TestApp } from '../helpers/strapi';
 import { attachAll, jpeg } from '../helpers/multipart';
 import { crispPhoto } from '../helpers/images';
 import { startEverypixelFake, type EverypixelFake } from '../vendors/everypixel-server';
 import { startImaggaServer, IMAGGA_KEY, IMAGGA_SECRET, type ImaggaFake } from '../vendors/imagga-server';
+import { openAdminPanel, type AdminSession } from './admin-browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const EVERYPIXEL_SECRET = 'ep-secret-not-on-the-page-3307';
 
 describe('the Vendors settings page', () => {
   let everypixel: EverypixelFake;
   let imagga: ImaggaFake;
+  let session: AdminSession;
   let app: TestApp;
-  let browser: Browser;
   let page: Page;
   let baseUrl: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`);
-    if (!existsSync(path.join(APP_DIR, 'build', 'index.html'))) {
-      throw new Error(
-        'the admin panel is not built: run `npm test`, which builds it, or `npx strapi build` in tests/app',
-      );
-    }
     everypixel = await startEverypixelFake({ clientId: 'ep-id', clientSecret: EVERYPIXEL_SECRET, score: 0.61 });
     imagga = await startImaggaServer();
-    app = await startApp(
-      {
-        PHOTO_SCORE_SCORERS: 'everypixel,local,imagga',
-        PHOTO_SCORE_BUDGETS: JSON.stringify({ everypixel: { perDay: 50 } }),
-        EVERYPIXEL_CLIENT_ID: 'ep-id',
-        EVERYPIXEL_CLIENT_SECRET: EVERYPIXEL_SECRET,
-        EVERYPIXEL_BASE_URL: `${everypixel.url}/v1`,
-        EVERYPIXEL_RETRIES: '0',
-        IMAGGA_API_KEY: IMAGGA_KEY,
-        IMAGGA_API_SECRET: IMAGGA_SECRET,
-        IMAGGA_BASE_URL: imagga.baseUrl,
-      },
-      { adminPanel: true },
-    );
-    await new Promise<void>((resolve) => app.strapi.server.httpServer.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(app.strapi.server.httpServer.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
+    session = await openAdminPanel({
+      PHOTO_SCORE_SCORERS: 'everypixel,local,imagga',
+      PHOTO_SCORE_BUDGETS: JSON.stringify({ everypixel: { perDay: 50 } }),
+      EVERYPIXEL_CLIENT_ID: 'ep-id',
+      EVERYPIXEL_CLIENT_SECRET: EVERYPIXEL_SECRET,
+      EVERYPIXEL_BASE_URL: `${everypixel.url}/v1`,
+      EVERYPIXEL_RETRIES: '0',
+      IMAGGA_API_KEY: IMAGGA_KEY,
+      IMAGGA_API_SECRET: IMAGGA_SECRET,
+      IMAGGA_BASE_URL: imagga.baseUrl,
     });
-    page = await browser.newPage();
-    await page.goto(`${baseUrl}/admin/auth/login`);
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Login' }).click();
-    await page.waitForURL(/\/admin(\/)?$/);
+    ({ app, page, baseUrl } = session);
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
+    await session?.close();
     await Promise.all([everypixel?.close(), imagga?.close()]);
   });
 

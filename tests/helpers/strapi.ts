@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -157,4 +158,19 @@ export async function signInWithRole(app: TestApp, roleCode: 'strapi-editor' | '
   const login = await app.http.post('/admin/login').send(user);
   if (login.status !== 200) throw new Error(`login as ${roleCode} answered ${login.status}: ${login.text}`);
   return login.body.data.token as string;
+}
+
+/**
+ * Loads the demo app's configuration in a fresh process with these environment variables, as
+ * `strapi start` would, and reports whether it got through and what it printed.
+ */
+export function loadAppInChildProcess(env: Record<string, string>): { loaded: boolean; output: string } {
+  const boot = `require('@strapi/strapi').createStrapi({ appDir: ${JSON.stringify(APP_DIR)}, distDir: ${JSON.stringify(APP_DIR)} }).load().then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); })`;
+  const run = spawnSync(process.execPath, ['-e', boot], {
+    cwd: path.resolve(APP_DIR, '..', '..'),
+    env: { ...process.env, DATABASE_FILENAME: ':memory:', STRAPI_TELEMETRY_DISABLED: 'true', ...env },
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
+  return { loaded: run.status === 0, output: `${run.stderr}${run.stdout}` };
 }
