@@ -11,6 +11,7 @@
 
 const path = require('node:path');
 const { requireTypeScript } = require('./require-ts');
+const { seededRandom, pearson, spearman, kendall, meanOf, stdOf } = require('./quality-fit');
 
 const VIEWS = ['whole', 'centre'];
 const GAMMAS = [0.25, 0.5]; // × 1 / median squared distance between training vectors
@@ -57,17 +58,6 @@ function blocksFor(layers, dim) {
 
 // ---------- statistics ----------
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function shuffled(n, random) {
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
@@ -78,50 +68,6 @@ function shuffled(n, random) {
 }
 
 const foldsOf = (indices, k) => Array.from({ length: k }, (_, f) => indices.filter((_, i) => i % k === f));
-
-function ranks(values) {
-  const order = values.map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]);
-  const out = new Array(values.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
-    for (let k = i; k <= j; k++) out[order[k][1]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  return out;
-}
-
-function pearson(a, b) {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n;
-  const mb = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
-
-const spearman = (a, b) => pearson(ranks(a), ranks(b));
-
-function kendall(a, b) {
-  let concordant = 0;
-  let discordant = 0;
-  for (let i = 0; i < a.length; i++)
-    for (let j = i + 1; j < a.length; j++) {
-      const s = Math.sign(a[i] - a[j]) * Math.sign(b[i] - b[j]);
-      if (s > 0) concordant++;
-      else if (s < 0) discordant++;
-    }
-  return (concordant - discordant) / ((a.length * (a.length - 1)) / 2);
-}
-
-const meanOf = (values) => values.reduce((s, v) => s + v, 0) / values.length;
-const sdOf = (values) => Math.sqrt(meanOf(values.map((v) => (v - meanOf(values)) ** 2)));
 
 // ---------- the learner ----------
 
@@ -235,7 +181,7 @@ function kernelRidge(d2, targets, train, test, gamma, lambda) {
 function chooseSettings(d2, targets, indices, seed, k, grid) {
   const median = medianOffDiagonal(d2, indices);
   const inner = foldsOf(
-    shuffled(indices.length, mulberry32(seed)).map((i) => indices[i]),
+    shuffled(indices.length, seededRandom(seed)).map((i) => indices[i]),
     k,
   );
   let best = null;
@@ -302,7 +248,7 @@ function nestedCrossValidation(
   const pooled = [];
   const chosen = new Set();
   for (let r = 0; r < repeats; r++) {
-    const outer = foldsOf(shuffled(rows.length, mulberry32(seed + r)), folds);
+    const outer = foldsOf(shuffled(rows.length, seededRandom(seed + r)), folds);
     const predictions = new Float64Array(rows.length);
     outer.forEach((test, f) => {
       const train = outer.filter((_, o) => o !== f).flat();
@@ -329,7 +275,7 @@ function nestedCrossValidation(
     protocol:
       `nested CV: ${repeats} × ${folds} outer folds (seed ${seed}); γ ∈ {${GAMMAS.join(', ')}} / median d², ` +
       `λ ∈ {${LAMBDAS.join(', ')}} chosen by an inner 4-fold CV on each outer training fold`,
-    foldSrocc: { mean: meanOf(foldSroccs), sd: sdOf(foldSroccs) },
+    foldSrocc: { mean: meanOf(foldSroccs), sd: stdOf(foldSroccs) },
     pooled: {
       srocc: meanOf(pooled.map((p) => p.srocc)),
       plcc: meanOf(pooled.map((p) => p.plcc)),
