@@ -5,6 +5,12 @@ import { startEverypixelFake, type EverypixelFake } from './vendors/everypixel-s
 import { startPhotoILikeFake, type PhotoILikeFake } from './vendors/photoilike-server';
 import { startImaggaServer, underwearNsfw, IMAGGA_KEY, IMAGGA_SECRET, type ImaggaFake } from './vendors/imagga-server';
 import { startFakeAlibaba, type FakeAlibaba } from './vendors/alibaba-imm-server';
+import {
+  startAiImageRatingServer,
+  AIR_CLIENT_ID,
+  AIR_CLIENT_SECRET,
+  type AirFake,
+} from './vendors/ai-image-rating-server';
 
 interface StoredFile {
   id: number;
@@ -156,6 +162,46 @@ describe('vendors in the upload pipeline', () => {
       } finally {
         photoilike.server.clearFaults();
       }
+    });
+  });
+
+  describe('AI Image Rating: token exchange, multipart rating, everything it answers kept', () => {
+    let air: AirFake;
+    let app: TestApp;
+    beforeAll(async () => {
+      air = await startAiImageRatingServer();
+      app = await startApp({
+        PHOTO_SCORE_SCORERS: 'ai-image-rating,local',
+        AI_IMAGE_RATING_CLIENT_ID: AIR_CLIENT_ID,
+        AI_IMAGE_RATING_CLIENT_SECRET: AIR_CLIENT_SECRET,
+        AI_IMAGE_RATING_BASE_URL: air.baseUrl,
+      });
+    });
+    afterAll(async () => {
+      await app?.stop();
+      await air?.close();
+    });
+
+    it('stores its 0–100 score classed, its tags and faces filterable, its dimensions in the details', async () => {
+      const res = await attachAll(app.http.post('/api/upload').set('Authorization', `Bearer ${app.apiToken}`), [
+        jpeg('air.jpg', await crispPhoto(1600, 1200, 41)),
+      ]);
+      expect(res.status).toBe(201);
+      expect(res.text).not.toContain(AIR_CLIENT_SECRET);
+      const [file] = res.body as (StoredFile & { photoScoreFaces: number | null })[];
+      expect(file.photoScore).toBe(78.5);
+      expect(file.photoScoreClass).toBe(4);
+      expect(file.photoScoreFaces).toBe(1);
+      expect(file.photoScoreDetails.scorers.map((s) => s.scorer)).toEqual(['ai-image-rating']);
+      expect(JSON.stringify(file.photoScoreDetails)).toContain('professional_quality');
+      expect(air.state.used).toBe(1);
+
+      const found = await app.http
+        .get('/api/upload/files')
+        .query({ 'filters[photoScoreTags][$contains]': ',portrait,' })
+        .set('Authorization', `Bearer ${app.apiToken}`);
+      expect(found.status).toBe(200);
+      expect((found.body as { id: number }[]).map((f) => f.id)).toEqual([file.id]);
     });
   });
 
