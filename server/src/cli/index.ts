@@ -9,11 +9,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
 import { decodeWorkingImage } from '../prepare/decode';
-import { DIMENSION_NAMES, scoreLocal, type LocalScore } from '../scorers/local';
+import { DIMENSION_NAMES } from '../scorers/local';
 import { DEFAULT_MODERATION_THRESHOLDS } from '../scorers/deep/nsfw';
-import { embeddedScorer } from '../scorers/embedded';
+import { embeddedScorer, type EmbeddedScore } from '../scorers/embedded';
 import { QUALITY_CLASS_LABELS, scoreToClass } from '../scorers/score-class';
-import type { VendorModeration } from '../vendor-http/types';
 
 // Re-exported so scripts and benchmarks can use the bundle without Strapi.
 export { decodeWorkingImage, UnreadableImageError } from '../prepare/decode';
@@ -139,19 +138,10 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-type CliScore = LocalScore & { moderation?: VendorModeration };
-
-async function scoreFile(file: string, command: ScoreCommand): Promise<CliScore> {
-  const image = await decodeWorkingImage(file);
-  const fast = scoreLocal(image);
-  if (command.mode === 'fast' && !command.moderation) return fast;
+async function scoreFile(file: string, command: ScoreCommand): Promise<EmbeddedScore> {
   const { mode, moderation } = command;
-  const embedded = await embeddedScorer({
-    mode,
-    moderation,
-    moderationThresholds: DEFAULT_MODERATION_THRESHOLDS,
-  }).score(image);
-  return { ...fast, score: embedded.score, version: embedded.version, moderation: embedded.moderation };
+  const image = await decodeWorkingImage(file);
+  return embeddedScorer({ mode, moderation, moderationThresholds: DEFAULT_MODERATION_THRESHOLDS }).score(image);
 }
 
 const DIMENSION_HEADINGS: Readonly<Record<(typeof DIMENSION_NAMES)[number], string>> = {
@@ -170,8 +160,8 @@ function tableHeader(): string {
   return `${'score'.padStart(5)}  ${'class'.padEnd(13)}${dimensions}  file`;
 }
 
-/** The row, then the reasons (if any) on an indented line of their own. */
-function tableRow(file: string, result: CliScore): string {
+/** The row, then its reasons, when there are some, on an indented line of their own. */
+function tableRow(file: string, result: EmbeddedScore): string {
   const quality = scoreToClass(result.score);
   const label = `${quality} ${QUALITY_CLASS_LABELS[quality]}`;
   const dimensions = DIMENSION_NAMES.map((name) => String(result.dimensions[name]).padStart(7)).join('');
@@ -183,7 +173,7 @@ function tableRow(file: string, result: CliScore): string {
   return reasons.length > 0 ? `${row}\n${' '.repeat(7)}↳ ${reasons.join('; ')}` : row;
 }
 
-function jsonRow(file: string, result: CliScore): string {
+function jsonRow(file: string, result: EmbeddedScore): string {
   return JSON.stringify({
     file,
     score: result.score,
@@ -199,7 +189,7 @@ async function runScore(command: ScoreCommand, output: CliOutput): Promise<numbe
   let failed = 0;
   if (!command.json && targets.some((target) => !('error' in target))) output.out(tableHeader());
   for (const target of targets) {
-    let result: CliScore | undefined;
+    let result: EmbeddedScore | undefined;
     let problem = 'error' in target ? target.error : undefined;
     if (problem === undefined) {
       try {

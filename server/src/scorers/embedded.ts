@@ -8,8 +8,16 @@ import type { WorkingImage } from '../prepare/decode';
 import { loadDeepNetwork, loadDeepScorer, moderateOffline, moderationFrom, scoreDeep } from './deep';
 import { BACKBONE } from './deep/model';
 import type { ModerationThresholds } from './deep/nsfw';
-import { scoreLocal } from './local';
+import { scoreLocal, type LocalScore } from './local';
 import type { Scorer, ScorerOutput } from './types';
+
+/** The hand-crafted dimensions and reasons always, the deep score in deep mode, the NSFW verdict when asked. */
+export type EmbeddedScore = LocalScore & Pick<ScorerOutput<number>, 'moderation' | 'raw'>;
+
+/** A `Scorer<number>` whose output keeps the embedded scorer's own dimension names. */
+export interface EmbeddedScorer extends Scorer<number> {
+  score(image: WorkingImage): Promise<EmbeddedScore>;
+}
 
 export interface EmbeddedConfig {
   mode: 'fast' | 'deep';
@@ -18,10 +26,10 @@ export interface EmbeddedConfig {
   moderationThresholds: ModerationThresholds;
 }
 
-export function embeddedScorer(config: EmbeddedConfig): Scorer<number> {
+export function embeddedScorer(config: EmbeddedConfig): EmbeddedScorer {
   return {
     id: 'local',
-    async score(image: WorkingImage): Promise<ScorerOutput<number>> {
+    async score(image: WorkingImage): Promise<EmbeddedScore> {
       const fast = scoreLocal(image);
       if (config.mode === 'deep') {
         const deep = await scoreDeep(image);

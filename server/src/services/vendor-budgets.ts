@@ -17,13 +17,6 @@ type Runner = Core.Strapi['db']['connection'];
 const dayOf = (now: Date) => now.toISOString().slice(0, 10);
 const monthOf = (now: Date) => now.toISOString().slice(0, 7);
 
-/**
- * Paid requests per vendor and UTC day and month, counted in the database so that restarts and
- * every Strapi process on it share one count. A reservation is one conditional
- * `UPDATE … SET used = used + n WHERE used + n <= limit` on the day's row and another on the
- * month's, in one transaction: atomic, so concurrent uploads can neither lose a count nor
- * together overshoot a limit.
- */
 /** A reservation refused by one period's limit: thrown inside the transaction, so it rolls back. */
 class OverBudget extends Error {
   constructor(
@@ -34,6 +27,27 @@ class OverBudget extends Error {
   }
 }
 
+/**
+ * Which period's limit `requests` more would pass, if any: a preview for admins. Reservations do
+ * not call it, they test the same rule inside one conditional UPDATE so that it holds under races.
+ */
+export function periodOverBudget(
+  use: BudgetUse,
+  requests: number,
+  limits: BudgetLimits,
+): 'daily' | 'monthly' | undefined {
+  if (limits.perDay !== undefined && use.usedToday + requests > limits.perDay) return 'daily';
+  if (limits.perMonth !== undefined && use.usedThisMonth + requests > limits.perMonth) return 'monthly';
+  return undefined;
+}
+
+/**
+ * Paid requests per vendor and UTC day and month, counted in the database so that restarts and
+ * every Strapi process on it share one count. A reservation is one conditional
+ * `UPDATE … SET used = used + n WHERE used + n <= limit` on the day's row and another on the
+ * month's, in one transaction: atomic, so concurrent uploads can neither lose a count nor
+ * together overshoot a limit.
+ */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** The usage table, in the connection's schema (PostgreSQL), on `runner`: the pool or a transaction. */
   const table = (runner: Runner = strapi.db.connection) => {

@@ -11,7 +11,7 @@ import { createBreaker } from '../vendor-http/breaker';
 import { instantiateVendor, type CommonVendorOptions, type VendorDefinition } from '../vendor-http/define';
 import { VendorError } from '../vendor-http/errors';
 import type { VendorImage, VendorScorer } from '../vendor-http/types';
-import type vendorBudgets from './vendor-budgets';
+import { periodOverBudget, type default as vendorBudgets } from './vendor-budgets';
 import type vendorCache from './vendor-cache';
 import type { default as vendorState, VendorRecord } from './vendor-state';
 
@@ -144,12 +144,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const [record, used] = await Promise.all([state().read(vendor.id, now), budgets().used(vendor.id, new Date(now))]);
     const { perDay, perMonth } = vendor.limits;
     const cost = vendor.scorer.billedRequests;
-    const budgetSpent =
-      perDay !== undefined && used.usedToday + cost > perDay
-        ? 'daily budget spent'
-        : perMonth !== undefined && used.usedThisMonth + cost > perMonth
-          ? 'monthly budget spent'
-          : undefined;
+    const overBudget = periodOverBudget(used, cost, vendor.limits);
+    const budgetSpent = overBudget && `${overBudget} budget spent`;
     return {
       id: vendor.id,
       enabled: vendor.enabled,
