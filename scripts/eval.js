@@ -3,6 +3,7 @@
  * How well the embedded scorer's modes agree with people on a MOS-labelled image set.
  *
  *   npm run eval -- <image-dir> <mos.csv> [--modes fast,…] [--folds 5] [--seed 20261121]
+ *   npm run eval -- --pairs <degradations-dir> [--modes fast,…] [--split holdout]
  *
  * For each mode: SROCC, KROCC (τ-b), PLCC raw and after the VQEG 4-parameter logistic, and
  * the mean and 95th-percentile time per image (decode + features + prediction, one core).
@@ -12,6 +13,14 @@
  * judged by k-fold cross-validation on this set, refitting the whole learner — settings
  * chosen inside each training fold — per fold; on images it has never seen, the shipped
  * model is judged as it is. A figure is never computed on images the model was fitted on.
+ *
+ * Pairs mode, on a set built by scripts/build-degradations.js (degradations.csv: image,
+ * photo,split,kind,level; level 0 = the original): for each mode, the shipped scorer scores
+ * every image of the split, and every pair of two levels of the same photo and kind
+ * (original included) is right when the less degraded copy scores strictly higher (a tie is
+ * wrong). Printed per kind, per level pair, overall, and original vs worst level. The
+ * `downscale` copies are smaller, not damaged: they are not counted, only checked against
+ * the rule that a smaller copy must not score more than 3 points above its original.
  */
 'use strict';
 
@@ -84,14 +93,23 @@ const MODES = [
 ];
 
 const USAGE = `usage: npm run eval -- <image-dir> <mos.csv> [--modes ${MODES.map((m) => m.name).join(',')}] [--folds 5] [--seed N]
+       npm run eval -- --pairs <degradations-dir> [--modes ${MODES.map((m) => m.name).join(',')}] [--split holdout]
 
 mos.csv needs a header naming the image column (image/filename/file/name) and the opinion
-column (mos/score); image names are relative to <image-dir>.`;
+column (mos/score); image names are relative to <image-dir>. <degradations-dir> is the output
+of node scripts/build-degradations.js (degradations.csv and images/); --split is a split named
+there (train, holdout) or all.`;
 
 const { InputError } = fit;
 
 function parseArgs(argv) {
-  const options = { positional: [], modes: MODES.map((mode) => mode.name), folds: 5, seed: DEFAULT_SEED };
+  const options = {
+    positional: [],
+    modes: MODES.map((mode) => mode.name),
+    folds: 5,
+    seed: DEFAULT_SEED,
+    split: 'holdout',
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -102,11 +120,18 @@ function parseArgs(argv) {
     else if (arg === '--modes') options.modes = value().split(',');
     else if (arg === '--folds') options.folds = Number(value());
     else if (arg === '--seed') options.seed = Number(value());
+    else if (arg === '--pairs') options.pairs = value();
+    else if (arg === '--split') options.split = value();
     else if (arg.startsWith('--')) throw new InputError(`unknown option ${arg}`);
     else options.positional.push(arg);
   }
   if (options.help) return options;
-  if (options.positional.length !== 2) throw new InputError('expected an image directory and a MOS table');
+  if (options.pairs !== undefined && options.positional.length > 0) {
+    throw new InputError('--pairs takes a degradations directory and no MOS table');
+  }
+  if (options.pairs === undefined && options.positional.length !== 2) {
+    throw new InputError('expected an image directory and a MOS table');
+  }
   const unknown = options.modes.filter((name) => !MODES.some((mode) => mode.name === name));
   if (unknown.length > 0) throw new InputError(`unknown mode ${unknown.join(', ')}`);
   if (!Number.isInteger(options.folds) || options.folds < 2) throw new InputError('--folds must be an integer ≥ 2');
@@ -143,23 +168,36 @@ function format(value, digits = 3) {
   return value.toFixed(digits);
 }
 
-/** Scores every image with the shipped scorer (timed) and, for fitted modes, extracts features. */
-async function runMode(mode, loaded, entries, fingerprints, options) {
-  const milliseconds = [];
+/** The shipped scorer's score of one image; its wall-clock and CPU milliseconds are pushed on `times`. */
+async function timedScore(loaded, file, times) {
+  const started = performance.now();
   // CPU time of this process over the same span: what the image cost on one core even when
   // other work on the machine stretches the wall-clock time.
-  const cpuMilliseconds = [];
+  const cpuBefore = process.cpuUsage();
+  const score = await loaded.scoreFor(file);
+  times.milliseconds.push(performance.now() - started);
+  const cpu = process.cpuUsage(cpuBefore);
+  times.cpuMilliseconds.push((cpu.user + cpu.system) / 1000);
+  return score;
+}
+
+function timingLine({ milliseconds, cpuMilliseconds }) {
+  const timing = (ms) => `mean ${format(fit.meanOf(ms), 1)} ms, p95 ${format(fit.percentileOf(ms, 0.95), 1)} ms`;
+  return (
+    `  time per image (decode + features + prediction, one core): ${timing(milliseconds)} ` +
+    `(CPU time: ${timing(cpuMilliseconds)})\n`
+  );
+}
+
+/** Scores every image with the shipped scorer (timed) and, for fitted modes, extracts features. */
+async function runMode(mode, loaded, entries, fingerprints, options) {
+  const times = { milliseconds: [], cpuMilliseconds: [] };
   const shipped = [];
   const rows = [];
   const seen = loaded.trainedOn ? fingerprints.filter((print) => loaded.trainedOn.has(print)).length : 0;
   const refitPerFold = seen > 0;
   for (const [index, entry] of entries.entries()) {
-    const started = performance.now();
-    const cpuBefore = process.cpuUsage();
-    shipped.push(await loaded.scoreFor(entry.file));
-    milliseconds.push(performance.now() - started);
-    const cpu = process.cpuUsage(cpuBefore);
-    cpuMilliseconds.push((cpu.user + cpu.system) / 1000);
+    shipped.push(await timedScore(loaded, entry.file, times));
     if (refitPerFold) rows.push(await loaded.featuresFor(entry.file));
     if ((index + 1) % 100 === 0) process.stderr.write(`  ${mode.name}: ${index + 1}/${entries.length} images\n`);
   }
@@ -183,13 +221,186 @@ async function runMode(mode, loaded, entries, fingerprints, options) {
       `the shipped model was fitted on ${seen} of these ${entries.length} images, so it is not scored on them`;
     foldNote = ` (per fold ${format(cv.foldSrocc.mean)} ± ${format(cv.foldSrocc.std)})`;
   }
-  return { protocol, figures: fit.agreement(predictions, targets), foldNote, milliseconds, cpuMilliseconds };
+  return { protocol, figures: fit.agreement(predictions, targets), foldNote, times };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pairs mode (degradations built by scripts/build-degradations.js)
+
+const PAIR_COLUMNS = ['image', 'photo', 'split', 'kind', 'level'];
+// A smaller copy is not a worse photo, but it must not look better than its original either.
+const SIZE_RULE_POINTS = 3;
+
+/** The rows of one split of a degradation set, with their files; throws if anything is missing. */
+function readDegradations(dir, split) {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new InputError(`degradations directory not found: ${dir}`);
+  }
+  const csvPath = path.join(dir, 'degradations.csv');
+  if (!fs.existsSync(csvPath)) {
+    throw new InputError(`${csvPath} not found (node scripts/build-degradations.js <cache-dir> ${dir} writes it)`);
+  }
+  const [header, ...lines] = fs
+    .readFileSync(csvPath, 'utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '');
+  const columns = (header ?? '').split(',').map((cell) => cell.trim().toLowerCase());
+  const missingColumns = PAIR_COLUMNS.filter((column) => !columns.includes(column));
+  if (missingColumns.length > 0) throw new InputError(`${csvPath}: the header lacks ${missingColumns.join(', ')}`);
+  const all = lines.map((line, index) => {
+    const cells = line.split(',').map((cell) => cell.trim());
+    const row = Object.fromEntries(PAIR_COLUMNS.map((column) => [column, cells[columns.indexOf(column)]]));
+    row.level = Number(row.level);
+    if (!row.image || !row.photo || !row.kind || !Number.isInteger(row.level) || row.level < 0) {
+      throw new InputError(`${csvPath}, line ${index + 2}: expected image,photo,split,kind,level, got "${line}"`);
+    }
+    return { ...row, file: path.join(dir, row.image) };
+  });
+  const rows = split === 'all' ? all : all.filter((row) => row.split === split);
+  if (rows.length === 0) {
+    const splits = [...new Set(all.map((row) => row.split))].join(', ');
+    throw new InputError(`${csvPath} has no images in split "${split}" (its splits: ${splits || 'none'}, or all)`);
+  }
+  const missing = rows.filter((row) => !fs.existsSync(row.file));
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 5).map((row) => row.image);
+    throw new InputError(
+      `${missing.length} of ${rows.length} images listed in ${csvPath} are not in ${dir}: ` +
+        `${shown.join(', ')}${missing.length > shown.length ? ', …' : ''}`,
+    );
+  }
+  const originals = new Set(rows.filter((row) => row.level === 0).map((row) => row.photo));
+  const orphan = rows.find((row) => !originals.has(row.photo));
+  if (orphan) throw new InputError(`${csvPath}: photo ${orphan.photo} has no original (level 0) row`);
+  return rows;
+}
+
+/** A tally of right and total comparisons. */
+const tally = () => ({ right: 0, total: 0 });
+function count(target, right) {
+  target.total += 1;
+  if (right) target.right += 1;
+}
+const percent = ({ right, total }) => (total === 0 ? '–' : `${format((100 * right) / total, 1)} %`);
+
+/**
+ * Pairwise accuracy from scored rows: per kind, per level pair of each kind, overall, and
+ * original vs worst level; the downscale copies checked against the size rule instead.
+ */
+function pairFigures(rows, scores) {
+  const photos = new Map();
+  rows.forEach((row, index) => {
+    if (!photos.has(row.photo)) photos.set(row.photo, { original: undefined, kinds: new Map() });
+    const photo = photos.get(row.photo);
+    if (row.level === 0) photo.original = scores[index];
+    else {
+      if (!photo.kinds.has(row.kind)) photo.kinds.set(row.kind, new Map());
+      photo.kinds.get(row.kind).set(row.level, { score: scores[index], image: row.image });
+    }
+  });
+  const kinds = new Map();
+  const overall = { pairs: tally(), worst: tally() };
+  const size = { over: 0, total: 0, worst: undefined };
+  for (const photo of photos.values()) {
+    for (const [kind, copies] of photo.kinds) {
+      if (kind === 'downscale') {
+        for (const copy of copies.values()) {
+          const excess = copy.score - photo.original;
+          size.total += 1;
+          if (excess > SIZE_RULE_POINTS) size.over += 1;
+          if (!size.worst || excess > size.worst.excess) size.worst = { excess, image: copy.image };
+        }
+        continue;
+      }
+      if (!kinds.has(kind)) kinds.set(kind, { pairs: tally(), worst: tally(), levels: new Map() });
+      const figures = kinds.get(kind);
+      const levels = [0, ...[...copies.keys()].sort((a, b) => a - b)];
+      const scoreAt = (level) => (level === 0 ? photo.original : copies.get(level).score);
+      for (const [i, less] of levels.entries()) {
+        for (const more of levels.slice(i + 1)) {
+          const right = scoreAt(less) > scoreAt(more);
+          const key = `${less}-${more}`;
+          if (!figures.levels.has(key)) figures.levels.set(key, tally());
+          count(figures.levels.get(key), right);
+          count(figures.pairs, right);
+          count(overall.pairs, right);
+        }
+      }
+      const right = photo.original > scoreAt(levels[levels.length - 1]);
+      count(figures.worst, right);
+      count(overall.worst, right);
+    }
+  }
+  return { kinds, overall, size };
+}
+
+function pairsReport({ kinds, overall, size }) {
+  const width = Math.max(...[...kinds.keys()].map((kind) => kind.length), 'overall'.length);
+  const line = (name, figures) =>
+    `  ${`${name}:`.padEnd(width + 1)} ${percent(figures.pairs).padStart(7)} of ${String(figures.pairs.total).padStart(4)} pairs` +
+    `   original vs worst ${figures.worst.right}/${figures.worst.total} (${percent(figures.worst)})\n`;
+  let text = '';
+  for (const [kind, figures] of kinds) {
+    text += line(kind, figures);
+    const byLevel = [...figures.levels].map(([key, levelTally]) => `${key} ${percent(levelTally)}`);
+    text += `  ${''.padEnd(width + 1)}   level pairs: ${byLevel.join(', ')}\n`;
+  }
+  text += line('overall', overall);
+  const worst = size.worst ? ` (worst: ${format(size.worst.excess, 1)} points, ${size.worst.image})` : '';
+  text +=
+    `  downscale (not counted above): copies scoring more than ${SIZE_RULE_POINTS} points above their original: ` +
+    `${size.over} of ${size.total}${worst}\n`;
+  return text;
+}
+
+/** A path as typed relative to here, unless that climbs out of the working directory. */
+function shownPath(dir) {
+  const relative = path.relative(process.cwd(), dir);
+  return relative === '' ? '.' : relative.startsWith('..') ? dir : relative;
+}
+
+async function runPairs(dir, options) {
+  const rows = readDegradations(dir, options.split);
+  sharp.concurrency(1);
+  const photos = [...new Set(rows.map((row) => row.photo))];
+  const fingerprints = rows.map((row) => fit.imageFingerprint(row.file));
+  process.stdout.write(
+    `pairs: ${rows.length} images of ${photos.length} photos (split ${options.split}) from ` +
+      `${shownPath(dir)} (degradations.csv)\n` +
+      `  photos: ${photos.join(', ')}\n` +
+      '  protocol: every pair of two levels of the same photo and kind (level 0 = the original); the less ' +
+      'degraded must score strictly higher, a tie counts as wrong; downscale copies are not counted, only ' +
+      `checked against the rule that they may not score more than ${SIZE_RULE_POINTS} points above their original\n`,
+  );
+  for (const mode of MODES.filter((candidate) => options.modes.includes(candidate.name))) {
+    const loaded = await mode.load();
+    const times = { milliseconds: [], cpuMilliseconds: [] };
+    const scores = [];
+    for (const [index, row] of rows.entries()) {
+      scores.push(await timedScore(loaded, row.file, times));
+      if ((index + 1) % 100 === 0) process.stderr.write(`  ${mode.name}: ${index + 1}/${rows.length} images\n`);
+    }
+    const seen = loaded.trainedOn ? fingerprints.filter((print) => loaded.trainedOn.has(print)).length : 0;
+    const protocol =
+      seen > 0
+        ? `shipped model as is, but it was fitted on ${seen} of these ${rows.length} images: not a held-out figure`
+        : `shipped model as is (fitted on none of these ${rows.length} images)`;
+    process.stdout.write(
+      `\n${mode.name} (${loaded.version}): ${mode.summary}\n  protocol: ${protocol}\n` +
+        pairsReport(pairFigures(rows, scores)) +
+        timingLine(times),
+    );
+  }
 }
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   if (options.help) {
     process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (options.pairs !== undefined) {
+    await runPairs(path.resolve(options.pairs), options);
     return;
   }
   const [givenDir, csvPath] = options.positional.map((given) => path.resolve(given));
@@ -206,14 +417,12 @@ async function main() {
     const loaded = await mode.load();
     const result = await runMode(mode, loaded, entries, fingerprints, options);
     const { srocc, krocc, plcc, plccLogistic } = result.figures;
-    const timing = (ms) => `mean ${format(fit.meanOf(ms), 1)} ms, p95 ${format(fit.percentileOf(ms, 0.95), 1)} ms`;
     process.stdout.write(
       `\n${mode.name} (${loaded.version}): ${mode.summary}\n` +
         `  protocol: ${result.protocol}\n` +
         `  SROCC ${format(srocc)}${result.foldNote}  KROCC ${format(krocc)}  ` +
         `PLCC ${format(plcc)}  PLCC after 4-parameter logistic ${format(plccLogistic)}\n` +
-        `  time per image (decode + features + prediction, one core): ${timing(result.milliseconds)} ` +
-        `(CPU time: ${timing(result.cpuMilliseconds)})\n`,
+        timingLine(result.times),
     );
   }
 }

@@ -7,6 +7,8 @@ import sharp from 'sharp';
 
 import { crispPhoto } from './helpers/images';
 
+const degradations = require('../scripts/build-degradations.js');
+
 const ROOT = path.resolve(__dirname, '..');
 const EVAL = path.join(ROOT, 'scripts', 'eval.js');
 
@@ -85,5 +87,97 @@ describe('npm run eval', () => {
     const run = runEval(path.join(dir, 'nowhere'), csv);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('image directory not found');
+  });
+});
+
+/**
+ * A tiny degradation set made with the build script's own definitions: two held-out photos
+ * and one training photo, blur and JPEG levels and downscaled copies.
+ */
+describe('npm run eval -- --pairs', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'photo-score-pairs-'));
+    const rows = ['image,photo,split,kind,level'];
+    const photos: Array<[string, string, number]> = [
+      ['alpha', 'holdout', 3],
+      ['beta', 'holdout', 5],
+      ['gamma', 'train', 9],
+    ];
+    for (const [photo, split, seed] of photos) {
+      await mkdir(path.join(dir, 'images', photo), { recursive: true });
+      const original = await degradations.encodeOriginal(await crispPhoto(640, 480, seed));
+      const { data, width, height } = await degradations.decodeRgb(original);
+      const copies: Array<[string, number]> = [['original', 0]];
+      for (const kind of ['blur', 'jpeg', 'downscale']) {
+        degradations.KINDS[kind].levels.forEach((_: number, index: number) => copies.push([kind, index + 1]));
+      }
+      for (const [kind, level] of copies) {
+        const image = `images/${photo}/${level === 0 ? 'original' : `${kind}-${level}`}.jpg`;
+        const bytes = level === 0 ? original : await degradations.applyDegradation(data, width, height, kind, level);
+        await writeFile(path.join(dir, image), bytes);
+        rows.push(`${image},${photo},${split},${kind},${level}`);
+      }
+    }
+    await writeFile(path.join(dir, 'degradations.csv'), `${rows.join('\n')}\n`);
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints pairwise accuracy per kind, per level pair and overall, and the size rule for downscaled copies', () => {
+    const run = runEval('--pairs', dir, '--modes', 'fast');
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('26 images of 2 photos (split holdout)');
+    expect(run.stdout).toContain('photos: alpha, beta\n');
+    expect(run.stdout).toContain('a tie counts as wrong');
+    expect(run.stdout).toMatch(/protocol: shipped model as is \(fitted on none of these 26 images\)/);
+    // Two photos: blur has levels 0–4 (10 pairs each), JPEG 0–5 (15 pairs each).
+    expect(run.stdout).toMatch(/^ {2}blur: +\d+\.\d % of +20 pairs {3}original vs worst [0-2]\/2 \(\d+\.\d %\)$/m);
+    expect(run.stdout).toMatch(/^ {2}jpeg: +\d+\.\d % of +30 pairs {3}original vs worst [0-2]\/2 /m);
+    expect(run.stdout).toMatch(/level pairs: 0-1 \d+\.\d %, 0-2 \d+\.\d %, .*, 3-4 \d+\.\d %\n/);
+    expect(run.stdout).toMatch(/^ {2}overall: +\d+\.\d % of +50 pairs {3}original vs worst [0-4]\/4 /m);
+    expect(run.stdout).not.toMatch(/^ {2}downscale: /m);
+    expect(run.stdout).toMatch(
+      /copies scoring more than 3 points above their original: [0-6] of 6 \(worst: -?\d+\.\d points, /,
+    );
+    expect(run.stdout).toMatch(/one core\): mean \d+\.\d ms, p95 \d+\.\d ms/);
+    // The strongest blur of a crisp photo must cost points.
+    expect(Number(/blur: +[\d.]+ % of +20 pairs {3}original vs worst (\d)\/2/.exec(run.stdout)?.[1])).toBe(2);
+  });
+
+  it('scores the training split when asked', () => {
+    const run = runEval('--pairs', dir, '--modes', 'fast', '--split', 'train');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('13 images of 1 photos (split train)');
+  });
+
+  it('stops with exit code 2 on a missing image, a missing table or an unknown split', async () => {
+    const broken = await mkdtemp(path.join(os.tmpdir(), 'photo-score-pairs-broken-'));
+    try {
+      const noTable = runEval('--pairs', broken, '--modes', 'fast');
+      expect(noTable.status).toBe(2);
+      expect(noTable.stderr).toContain(`${path.join(broken, 'degradations.csv')} not found`);
+
+      await writeFile(
+        path.join(broken, 'degradations.csv'),
+        'image,photo,split,kind,level\nimages/alpha/original.jpg,alpha,holdout,original,0\n',
+      );
+      const noImage = runEval('--pairs', broken, '--modes', 'fast');
+      expect(noImage.status).toBe(2);
+      expect(noImage.stderr).toContain('1 of 1 images listed in');
+      expect(noImage.stderr).toContain('images/alpha/original.jpg');
+
+      const noSplit = runEval('--pairs', dir, '--modes', 'fast', '--split', 'test');
+      expect(noSplit.status).toBe(2);
+      expect(noSplit.stderr).toContain('no images in split "test" (its splits: holdout, train, or all)');
+
+      expect(runEval('--pairs', path.join(broken, 'nowhere')).stderr).toContain('degradations directory not found');
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
   });
 });
