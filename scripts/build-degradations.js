@@ -8,9 +8,10 @@
  *   node scripts/build-degradations.js <cache-dir> <out-dir>
  *
  * <cache-dir>: the .debs (fetched with `apt-get download` when missing) and their extracted
- * trees; every photo's sha256 is checked against the manifest. <out-dir>: images/<photo>/
- * original.jpg and <kind>-<level>.jpg, and degradations.csv (image,photo,split,kind,level;
- * level 0 = the original). Idempotent: files already written are kept (delete <out-dir> to
+ * trees; a photo's sha256 is checked against the manifest when its original is built (a
+ * mismatch stops the build naming the file). <out-dir>: images/<photo>/original.jpg and
+ * <kind>-<level>.jpg, and degradations.csv (image,photo,split,kind,level; level 0 = the
+ * original). Idempotent: files already written are kept (delete <out-dir> to
  * rebuild after changing a definition). Images never go into git.
  *
  * Exported for other scripts (e.g. to degrade CLIVE's 500 px photos the same way):
@@ -19,13 +20,17 @@
  *   sizeScale(width, height)   √(pixels / 12 MP): the factor size-relative levels are scaled by
  *   encodeOriginal(input)      → Promise<Buffer>: file/Buffer → autoOriented sRGB JPEG q92 4:2:0, ≤ 12 MP
  *   decodeRgb(input)           → Promise<{ data, width, height }>: 3-channel 8-bit RGB pixels
- *   degradePixels(rgb, width, height, kind, level, { seed })
+ *   degradePixels(rgb, width, height, kind, level, { seed, scale })
  *                              → Promise<{ data, width, height, quality }>: degraded RGB pixels
  *                                and the JPEG quality they are to be stored at
- *   applyDegradation(rgb, width, height, kind, level, { seed })
+ *   applyDegradation(rgb, width, height, kind, level, { seed, scale })
  *                              → Promise<Buffer>: the degraded copy as a JPEG (q92 4:2:0, or the
  *                                kind's own quality for `jpeg`)
- * Deterministic: the noise is seeded (by `seed`, default 1, and the image size).
+ * Deterministic: the noise is seeded (by `seed`, default 1, and the image size). `scale`
+ * (default sizeScale(width, height)) multiplies the levels given "at 12 MP"; on small images
+ * they are floored (blur σ 0.3, streak 2 px, resampling ×1.25), so on a 500 px photo the
+ * lower levels of blur, motion, upscale and pixelate coincide unless a larger `scale` (e.g.
+ * 1: the photo seen at 100 %) is passed.
  */
 'use strict';
 
@@ -184,20 +189,20 @@ async function resampled(rgb, width, height, factor, kernel) {
 // Levels marked "at 12 MP" are scaled by sizeScale(), so they mean the same at 4 MP.
 
 /** The resampling factor of a size-relative level: never below 1.25, or small photos would not change. */
-const relativeFactor = (factor, width, height) => Math.max(1.25, factor * sizeScale(width, height));
+const relativeFactor = (factor, scale) => Math.max(1.25, factor * scale);
 
 const KINDS = {
   blur: {
     levels: [1, 2, 4, 8],
     unit: 'Gaussian σ in px at 12 MP',
-    run: ({ rgb, width, height }, sigma) =>
-      toRgb(sharpRaw(rgb, width, height).blur(Math.max(0.3, sigma * sizeScale(width, height)))),
+    run: ({ rgb, width, height, scale }, sigma) =>
+      toRgb(sharpRaw(rgb, width, height).blur(Math.max(0.3, sigma * scale))),
   },
   motion: {
     levels: [4, 10, 24, 48],
     unit: 'horizontal streak length in px at 12 MP',
-    run: ({ rgb, width, height }, length) => ({
-      data: motionBlur(rgb, width, height, Math.max(2, Math.round(length * sizeScale(width, height)))),
+    run: ({ rgb, width, height, scale }, length) => ({
+      data: motionBlur(rgb, width, height, Math.max(2, Math.round(length * scale))),
       width,
       height,
     }),
@@ -234,14 +239,14 @@ const KINDS = {
   upscale: {
     levels: [2, 4, 8],
     unit: 'downscaled by this factor at 12 MP, then upscaled back bicubic',
-    run: ({ rgb, width, height }, factor) =>
-      resampled(rgb, width, height, relativeFactor(factor, width, height), 'cubic'),
+    run: ({ rgb, width, height, scale }, factor) =>
+      resampled(rgb, width, height, relativeFactor(factor, scale), 'cubic'),
   },
   pixelate: {
     levels: [2, 4, 8],
     unit: 'downscaled by this factor at 12 MP, then upscaled back nearest-neighbour',
-    run: ({ rgb, width, height }, factor) =>
-      resampled(rgb, width, height, relativeFactor(factor, width, height), 'nearest'),
+    run: ({ rgb, width, height, scale }, factor) =>
+      resampled(rgb, width, height, relativeFactor(factor, scale), 'nearest'),
   },
   cast: {
     levels: [0.05, 0.1, 0.18, 0.3],
@@ -267,14 +272,14 @@ for (const kind of Object.values(KINDS)) {
 }
 const KIND_NAMES = Object.keys(KINDS);
 
-async function degradePixels(rgb, width, height, kind, level, { seed = 1 } = {}) {
+async function degradePixels(rgb, width, height, kind, level, { seed = 1, scale = sizeScale(width, height) } = {}) {
   const definition = KINDS[kind];
   if (!definition) throw new Error(`unknown degradation kind ${kind}`);
   if (!Number.isInteger(level) || level < 1 || level > definition.levels.length) {
     throw new Error(`${kind} has levels 1–${definition.levels.length}, not ${level}`);
   }
   if (rgb.length !== width * height * 3) throw new Error(`expected ${width}×${height}×3 bytes, got ${rgb.length}`);
-  const result = await definition.run({ rgb, width, height, seed }, definition.levels[level - 1]);
+  const result = await definition.run({ rgb, width, height, seed, scale }, definition.levels[level - 1]);
   return { quality: STORE_QUALITY, ...result };
 }
 
