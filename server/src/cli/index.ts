@@ -11,6 +11,7 @@ import path from 'node:path';
 import { decodeWorkingImage } from '../prepare/decode';
 import { DIMENSION_NAMES } from '../scorers/local';
 import { DEFAULT_MODERATION_THRESHOLDS } from '../scorers/deep/nsfw';
+import { detectContent, type ContentVerdict } from '../scorers/content';
 import { embeddedScorer, type EmbeddedScore } from '../scorers/embedded';
 import { QUALITY_CLASS_LABELS, scoreToClass } from '../scorers/score-class';
 
@@ -43,8 +44,10 @@ Directories are searched recursively for ${[...IMAGE_EXTENSIONS].join(' ')} file
 
 Options:
   --json      one JSON object per image and line:
-              {"file":…,"score":…,"class":…,"dimensions":{…},"reasons":{…}} or {"file":…,"error":"…"}
-              (reasons: why low dimensions pull the score down, e.g. "out of focus or blurred")
+              {"file":…,"score":…,"class":…,"content":"photo"|"graphic","dimensions":{…},"reasons":{…}}
+              or {"file":…,"error":"…"}
+              (reasons: why low dimensions pull the score down, e.g. "out of focus or blurred";
+              content: a logo, icon, screenshot, chart or illustration is a "graphic", still scored here)
   --mode fast   hand-crafted measurements and a small model, a few ms per image (default)
   --mode deep   MobileNetV2 features and a learned head (agrees better with people; ≈ 0.1 s
                 per image after a one-off load of the bundled CNN)
@@ -138,10 +141,17 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function scoreFile(file: string, command: ScoreCommand): Promise<EmbeddedScore> {
+/** An image's score, and whether it is a photo at all (the CLI scores graphics too, and says so). */
+type CliResult = EmbeddedScore & { content: ContentVerdict };
+
+async function scoreFile(file: string, command: ScoreCommand): Promise<CliResult> {
   const { mode, moderation } = command;
   const image = await decodeWorkingImage(file);
-  return embeddedScorer({ mode, moderation, moderationThresholds: DEFAULT_MODERATION_THRESHOLDS }).score(image);
+  const content = detectContent(image);
+  const score = await embeddedScorer({ mode, moderation, moderationThresholds: DEFAULT_MODERATION_THRESHOLDS }).score(
+    image,
+  );
+  return { ...score, content };
 }
 
 const DIMENSION_HEADINGS: Readonly<Record<(typeof DIMENSION_NAMES)[number], string>> = {
@@ -157,27 +167,29 @@ const DIMENSION_HEADINGS: Readonly<Record<(typeof DIMENSION_NAMES)[number], stri
 
 function tableHeader(): string {
   const dimensions = DIMENSION_NAMES.map((name) => DIMENSION_HEADINGS[name].padStart(7)).join('');
-  return `${'score'.padStart(5)}  ${'class'.padEnd(13)}${dimensions}  file`;
+  return `${'score'.padStart(5)}  ${'class'.padEnd(13)}${dimensions}  ${'content'.padEnd(7)}  file`;
 }
 
 /** The row, then its reasons, when there are some, on an indented line of their own. */
-function tableRow(file: string, result: EmbeddedScore): string {
+function tableRow(file: string, result: CliResult): string {
   const quality = scoreToClass(result.score);
   const label = `${quality} ${QUALITY_CLASS_LABELS[quality]}`;
   const dimensions = DIMENSION_NAMES.map((name) => String(result.dimensions[name]).padStart(7)).join('');
   const moderated = result.moderation
     ? `  [${result.moderation.level}: ${result.moderation.label} ${result.moderation.confidence}%]`
     : '';
-  const row = `${result.score.toFixed(1).padStart(5)}  ${label.padEnd(13)}${dimensions}  ${file}${moderated}`;
+  const content = result.content.content.padEnd(7);
+  const row = `${result.score.toFixed(1).padStart(5)}  ${label.padEnd(13)}${dimensions}  ${content}  ${file}${moderated}`;
   const reasons = DIMENSION_NAMES.flatMap((name) => result.reasons[name] ?? []);
   return reasons.length > 0 ? `${row}\n${' '.repeat(7)}↳ ${reasons.join('; ')}` : row;
 }
 
-function jsonRow(file: string, result: EmbeddedScore): string {
+function jsonRow(file: string, result: CliResult): string {
   return JSON.stringify({
     file,
     score: result.score,
     class: scoreToClass(result.score),
+    content: result.content.content,
     dimensions: result.dimensions,
     reasons: result.reasons,
     ...(result.moderation ? { moderation: result.moderation } : {}),
@@ -189,7 +201,7 @@ async function runScore(command: ScoreCommand, output: CliOutput): Promise<numbe
   let failed = 0;
   if (!command.json && targets.some((target) => !('error' in target))) output.out(tableHeader());
   for (const target of targets) {
-    let result: EmbeddedScore | undefined;
+    let result: CliResult | undefined;
     let problem = 'error' in target ? target.error : undefined;
     if (problem === undefined) {
       try {

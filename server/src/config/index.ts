@@ -50,6 +50,12 @@ export const pluginConfigSchema = z
     localWeight: z.number().positive().default(1),
     /** No upload waits longer than this for vendors; what has not answered by then counts as failed. */
     deadlineMs: z.number().int().positive().default(20_000),
+    /**
+     * Logos, icons, screenshots, charts and illustrations (scorers/content.ts): `skip` stores
+     * them untouched with status `skipped`, no threshold refusing them; `score` judges them as
+     * photos. Either way `photoScoreDetails.content` says which it was.
+     */
+    graphics: z.enum(['skip', 'score']).default('skip'),
     /** What an NSFW verdict (a vendor's, or the embedded scorer's with `local.moderation`) does to an upload. */
     nsfw: z.enum(['reject', 'flag', 'ignore']).default('ignore'),
     /**

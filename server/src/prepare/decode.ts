@@ -11,6 +11,18 @@ export interface WorkingImage {
   originalHeight: number;
   /** Container format as sharp names it (jpeg, png, webp, gif, avif, tiff, heif, …). */
   format: string;
+  /** Set when the image has an alpha channel: how much of it is see-through and what it was flattened on. */
+  transparency?: Transparency;
+  /** The container stores a palette (indexed PNG, GIF): a hint of a graphic, never a proof. */
+  palette?: boolean;
+}
+
+/** An image with alpha, as flattened for judging (see `flattenAlpha`). */
+export interface Transparency {
+  /** Share of pixels not fully opaque (alpha < 250), 0–1. */
+  share: number;
+  /** The background it was composited on, as #rrggbb. */
+  background: string;
 }
 
 /** Raised for anything sharp cannot turn into pixels: not an image, corrupt, truncated, too big. */
@@ -40,7 +52,7 @@ function reasonOf(error: unknown): string {
 
 /**
  * Decodes an image once, shrunk so that its longer side is at most `maxSide`, into 8-bit
- * sRGB without alpha, upright per EXIF.
+ * sRGB without alpha (flattened as people see it, see `flattenAlpha`), upright per EXIF.
  *
  * Shrink-on-load (libjpeg DCT scaling, WebP/HEIF/… thumbnails of the decoder) makes this
  * far cheaper than decoding at full size; the header read for the original dimensions
@@ -68,13 +80,25 @@ export async function decodeWorkingImage(
       throw new UnreadableImageError(`Cannot read image (${describe(input)}): no dimensions in header`);
     }
 
-    const { data, info } = await image
+    const hasAlpha = metadata.hasAlpha === true;
+    const decoded = await image
       .autoOrient()
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-      .removeAlpha()
       .toColourspace('srgb')
+      .ensureAlpha()
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
+    if (decoded.info.channels !== 4 || decoded.data.length !== decoded.info.width * decoded.info.height * 4) {
+      throw new UnreadableImageError(
+        `Cannot read image (${describe(input)}): decoded to ${decoded.info.channels} channels, expected RGBA`,
+      );
+    }
+    const { data, transparency } = flattenAlpha(decoded.data, hasAlpha);
+    const info = {
+      width: decoded.info.width,
+      height: decoded.info.height,
+      channels: data.length / (decoded.info.width * decoded.info.height),
+    };
 
     if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
       throw new UnreadableImageError(
@@ -89,6 +113,8 @@ export async function decodeWorkingImage(
       originalWidth: displayed.width,
       originalHeight: displayed.height,
       format: isDecodedPixels(input) ? input.format : metadata.format,
+      ...(transparency ? { transparency } : {}),
+      ...(metadata.isPalette ? { palette: true } : {}),
     };
   } catch (error) {
     if (error instanceof UnreadableImageError) throw error;
@@ -96,4 +122,52 @@ export async function decodeWorkingImage(
       cause: error,
     });
   }
+}
+
+const WHITE = 255;
+/** A dark neutral grey, for light artwork made to sit on dark pages. */
+const DARK = 0x20;
+const OPAQUE = 250;
+
+/**
+ * Composites RGBA on an opaque background the way the image is meant to be seen, instead of
+ * dropping alpha (which shows whatever colour the transparent pixels happen to hold, most often
+ * black: a black logo on a transparent background read as a black square, "100 % crushed").
+ *
+ * The background is white, what a Media Library, a CMS page or a document put behind a logo or
+ * an icon, unless the visible artwork is itself light (mean luma of the opaque pixels above
+ * 200, a white logo for dark headers): on white it would vanish, so it goes on dark neutral
+ * grey. The image's own edge colour is no choice here: the edge of a transparent image is
+ * transparent, and its hidden colour is exactly the arbitrary value we must not show.
+ */
+export function flattenAlpha(rgba: Buffer, hasAlpha: boolean): { data: Buffer; transparency?: Transparency } {
+  const pixels = rgba.length / 4;
+  const rgb = Buffer.allocUnsafe(pixels * 3);
+  if (!hasAlpha) {
+    for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
+      rgb[q] = rgba[p];
+      rgb[q + 1] = rgba[p + 1];
+      rgb[q + 2] = rgba[p + 2];
+    }
+    return { data: rgb };
+  }
+  let seeThrough = 0;
+  let weight = 0;
+  let luma = 0;
+  for (let p = 0; p < rgba.length; p += 4) {
+    const alpha = rgba[p + 3];
+    if (alpha < OPAQUE) seeThrough++;
+    weight += alpha;
+    luma += alpha * (0.299 * rgba[p] + 0.587 * rgba[p + 1] + 0.114 * rgba[p + 2]);
+  }
+  const background = weight > 0 && luma / weight > 200 ? DARK : WHITE;
+  for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
+    const alpha = rgba[p + 3] / 255;
+    const rest = (1 - alpha) * background;
+    rgb[q] = Math.round(rgba[p] * alpha + rest);
+    rgb[q + 1] = Math.round(rgba[p + 1] * alpha + rest);
+    rgb[q + 2] = Math.round(rgba[p + 2] * alpha + rest);
+  }
+  const hex = background.toString(16).padStart(2, '0');
+  return { data: rgb, transparency: { share: seeThrough / pixels, background: `#${hex}${hex}${hex}` } };
 }

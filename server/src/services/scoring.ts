@@ -15,6 +15,7 @@ import {
 } from '../prepare';
 import { sha256File } from '../prepare/for-vendor';
 import { embeddedScorer, offlineModerator } from '../scorers/embedded';
+import { contentDetails, detectContent, skippedGraphicFields, type ContentVerdict } from '../scorers/content';
 import { scoreToClass } from '../scorers/score-class';
 import type { Scorer, ScorerOutcome } from '../scorers/types';
 import { ENRICHERS, type VendorId } from '../scorers/vendors';
@@ -134,7 +135,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         };
       }
 
+      let content: ContentVerdict | undefined;
       if (prepared?.kind === 'image') {
+        // Graphics (logos, icons, screenshots…) are not photos: with `graphics: 'skip'` they are
+        // stored unjudged, and no threshold refuses them (scorers/content.ts).
+        content = detectContent(prepared.image);
+        if (content.content === 'graphic' && config.graphics === 'skip') {
+          return { action: 'accept', file: name, fields: skippedGraphicFields(content, prepared, scoredAt) };
+        }
         outcomes = await runScorers(file, prepared);
         failure = outcomes.flatMap((o) => (o.ok ? [] : [o.error])).join('; ') || undefined;
       }
@@ -173,6 +181,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                     height: prepared.image.originalHeight,
                   }
                 : null,
+            ...(content ? contentDetails(content) : {}),
             scorers: outcomes,
             // Why the photo lost points, by dimension ("overexposed: 18 % of pixels clipped").
             reasons: outcomes.reduce<Record<string, string>>(

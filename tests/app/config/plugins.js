@@ -59,6 +59,7 @@ module.exports = ({ env }) => ({
       scorers: env.array('PHOTO_SCORE_SCORERS', ['local']),
       strategy: env('PHOTO_SCORE_STRATEGY', 'fallback'),
       nsfw: env('PHOTO_SCORE_NSFW', 'ignore'),
+      graphics: env('PHOTO_SCORE_GRAPHICS', 'skip'), // 'skip' | 'score'
       local: {
         mode: env('PHOTO_SCORE_LOCAL_MODE', 'fast'), // 'fast' | 'deep'
         moderation: env.bool('PHOTO_SCORE_LOCAL_MODERATION', false),
