@@ -10,7 +10,7 @@ import path from 'node:path';
 
 import { decodeWorkingImage } from '../prepare/decode';
 import { DIMENSION_NAMES } from '../scorers/local';
-import { DEFAULT_MODERATION_THRESHOLDS } from '../scorers/deep/nsfw';
+import { DEFAULT_MODERATION_THRESHOLDS, describeModeration } from '../scorers/deep/nsfw';
 import { detectContent, type ContentVerdict } from '../scorers/content';
 import { embeddedScorer, type EmbeddedScore } from '../scorers/embedded';
 import { QUALITY_CLASS_LABELS, scoreToClass } from '../scorers/score-class';
@@ -51,7 +51,8 @@ Options:
   --mode fast   hand-crafted measurements and a small model, a few ms per image (default)
   --mode deep   MobileNetV2 features and a learned head (agrees better with people; ≈ 0.1 s
                 per image after a one-off load of the bundled CNN)
-  --moderation  also the offline NSFW check (safe, suggestive or nsfw), with the same CNN
+  --moderation  also the offline NSFW check, with the same CNN: safe, or the deciding class
+                with its own probability, e.g. suggestive (Sexy 64 %), nsfw (Porn 83 %)
   -h, --help  show this help
 
 Exit status: 0 all images scored, 1 some could not be read, 2 usage error.`;
@@ -174,13 +175,22 @@ function tableHeader(): string {
 function tableRow(file: string, result: CliResult): string {
   const quality = scoreToClass(result.score);
   const label = `${quality} ${QUALITY_CLASS_LABELS[quality]}`;
-  const dimensions = DIMENSION_NAMES.map((name) => String(result.dimensions[name]).padStart(7)).join('');
-  const moderated = result.moderation
-    ? `  [${result.moderation.level}: ${result.moderation.label} ${result.moderation.confidence}%]`
-    : '';
+  // A black-and-white photo's colour readings do not apply: shown as b/w.
+  const reading = (name: (typeof DIMENSION_NAMES)[number]): string =>
+    result.monochrome && (name === 'colourfulness' || name === 'saturation') ? 'b/w' : String(result.dimensions[name]);
+  const dimensions = DIMENSION_NAMES.map((name) => reading(name).padStart(7)).join('');
+  const moderated = result.moderation ? `  [${describeModeration(result.moderation)}]` : '';
   const content = result.content.content.padEnd(7);
   const row = `${result.score.toFixed(1).padStart(5)}  ${label.padEnd(13)}${dimensions}  ${content}  ${file}${moderated}`;
-  const reasons = DIMENSION_NAMES.flatMap((name) => result.reasons[name] ?? []);
+  // Dimension reasons in column order, then the others (colour balance, overall impression).
+  const rank = (name: string): number => {
+    const index = (DIMENSION_NAMES as readonly string[]).indexOf(name);
+    return index < 0 ? DIMENSION_NAMES.length + (name === 'overall' ? 1 : 0) : index;
+  };
+  const reasons = Object.entries(result.reasons)
+    .flatMap(([name, reason]) => (typeof reason === 'string' ? [{ name, reason }] : []))
+    .sort((a, b) => rank(a.name) - rank(b.name))
+    .map(({ reason }) => reason);
   return reasons.length > 0 ? `${row}\n${' '.repeat(7)}↳ ${reasons.join('; ')}` : row;
 }
 
@@ -192,6 +202,7 @@ function jsonRow(file: string, result: CliResult): string {
     content: result.content.content,
     dimensions: result.dimensions,
     reasons: result.reasons,
+    ...(result.monochrome ? { monochrome: true } : {}),
     ...(result.moderation ? { moderation: result.moderation } : {}),
   });
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
+import { DEFAULT_MODERATION_THRESHOLDS } from '../scorers/deep/nsfw';
+import { DEFAULT_TARGET_MEGAPIXELS } from '../scorers/local/size';
 
 const threshold = z.number().min(0).max(100).nullable();
 
@@ -67,14 +69,34 @@ export const pluginConfigSchema = z
       .object({
         mode: z.enum(['fast', 'deep']).default('fast'),
         moderation: z.boolean().default(false),
-        /** Class-probability sums from which an image is `nsfw` or `suggestive` (see scorers/deep/nsfw.ts). */
+        /**
+         * The probability of the strongest single unsafe class from which an image is `nsfw`
+         * (Porn or Hentai) or `suggestive` (Sexy, Porn or Hentai), and what either needs on a
+         * blurred or badly exposed photo; see scorers/deep/nsfw.ts.
+         */
         moderationThresholds: z
-          .object({ nsfw: z.number().min(0).max(1).default(0.7), suggestive: z.number().min(0).max(1).default(0.5) })
+          .object({
+            nsfw: z.number().min(0).max(1).default(DEFAULT_MODERATION_THRESHOLDS.nsfw),
+            suggestive: z.number().min(0).max(1).default(DEFAULT_MODERATION_THRESHOLDS.suggestive),
+            /** What either level needs at least on a blurred or badly exposed photo; 0 turns the guard off. */
+            lowDetail: z.number().min(0).max(1).default(DEFAULT_MODERATION_THRESHOLDS.lowDetail),
+          })
           .strict()
-          .default({ nsfw: 0.7, suggestive: 0.5 }),
+          .default(DEFAULT_MODERATION_THRESHOLDS),
+        /**
+         * Megapixels from which size costs the embedded score nothing; below it 2.5 points per
+         * halving of the pixel count (scorers/local/size.ts). Default 2: a media library shows
+         * photos at 1–2 MP, 2 MP fills a full-HD screen.
+         */
+        targetMegapixels: z.number().min(0.1).max(100).default(DEFAULT_TARGET_MEGAPIXELS),
       })
       .strict()
-      .default({ mode: 'fast', moderation: false, moderationThresholds: { nsfw: 0.7, suggestive: 0.5 } }),
+      .default({
+        mode: 'fast',
+        moderation: false,
+        moderationThresholds: DEFAULT_MODERATION_THRESHOLDS,
+        targetMegapixels: DEFAULT_TARGET_MEGAPIXELS,
+      }),
     /** How long a vendor's verdict on an image (by sha256) is reused instead of paid for again. */
     cacheTtlHours: z
       .number()

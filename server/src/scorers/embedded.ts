@@ -5,10 +5,11 @@
  * reported in both modes: they explain the score and cost ~15 ms.
  */
 import type { WorkingImage } from '../prepare/decode';
-import { loadDeepNetwork, loadDeepScorer, moderateOffline, moderationFrom, scoreDeep } from './deep';
+import { loadDeepNetwork, loadDeepScorer, lowDetailFrom, moderateOffline, moderationFrom, scoreDeep } from './deep';
 import { BACKBONE } from './deep/model';
 import type { ModerationThresholds } from './deep/nsfw';
-import { scoreLocal, type LocalScore } from './local';
+import { explainOverall, scoreLocal, withSizeRules, type LocalScore } from './local';
+import { extractFeatures } from './local/features';
 import type { Scorer, ScorerOutput } from './types';
 
 /** The hand-crafted dimensions and reasons always, the deep score in deep mode, the NSFW verdict when asked. */
@@ -24,25 +25,44 @@ export interface EmbeddedConfig {
   /** Offline NSFW moderation with the deep mode's network (loads it in fast mode too). */
   moderation: boolean;
   moderationThresholds: ModerationThresholds;
+  /** Megapixels from which size costs nothing (`local.targetMegapixels`; scorers/local/size.ts); default 2. */
+  targetMegapixels?: number;
 }
 
 export function embeddedScorer(config: EmbeddedConfig): EmbeddedScorer {
   return {
     id: 'local',
     async score(image: WorkingImage): Promise<EmbeddedScore> {
-      const fast = scoreLocal(image);
+      const sizeOptions = { targetMegapixels: config.targetMegapixels };
+      const fast = scoreLocal(image, sizeOptions);
       if (config.mode === 'deep') {
         const deep = await scoreDeep(image);
+        // The deep head saw only 500×500 photos too: the same size rules, on its score.
+        const sized = withSizeRules(deep.score, image, sizeOptions);
+        const reasons = { ...fast.reasons };
+        delete reasons.resolution;
+        delete reasons.overall;
+        if (sized.reason) reasons.resolution = sized.reason;
+        const overall = explainOverall(sized.score, fast.dimensions, fast.monochrome === true);
+        if (overall) reasons.overall = overall;
         return {
           ...fast,
-          score: deep.score,
+          reasons,
+          score: sized.score,
           version: deep.version,
           raw: { nsfw: deep.nsfw },
-          ...(config.moderation ? { moderation: moderationFrom(deep.nsfw, config.moderationThresholds) } : {}),
+          ...(config.moderation
+            ? {
+                moderation: moderationFrom(deep.nsfw, config.moderationThresholds, {
+                  lowDetail: lowDetailFrom(fast.dimensions),
+                }),
+              }
+            : {}),
         };
       }
       if (config.moderation) {
-        const { moderation, nsfw } = await moderateOffline(image, config.moderationThresholds);
+        const lowDetail = lowDetailFrom(fast.dimensions);
+        const { moderation, nsfw } = await moderateOffline(image, config.moderationThresholds, { lowDetail });
         return { ...fast, raw: { nsfw }, moderation };
       }
       return fast;
@@ -58,7 +78,9 @@ export function offlineModerator(config: EmbeddedConfig): Scorer<null> {
   return {
     id: 'local-moderation',
     async score(image: WorkingImage): Promise<ScorerOutput<null>> {
-      const { moderation, nsfw } = await moderateOffline(image, config.moderationThresholds);
+      // Blurred or badly exposed photos need more evidence (deep/nsfw.ts): the readings say which.
+      const lowDetail = lowDetailFrom(extractFeatures(image).dimensions);
+      const { moderation, nsfw } = await moderateOffline(image, config.moderationThresholds, { lowDetail });
       return { score: null, dimensions: {}, version: BACKBONE, raw: { nsfw }, moderation };
     },
   };

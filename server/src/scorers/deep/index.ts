@@ -9,9 +9,21 @@ import type { VendorModeration } from '../../vendor-http/types';
 import { extractDeepFeatures } from './features';
 import { parseHead, readHeadFile, type DeepHead } from './head';
 import { BACKBONE, loadDeepNetwork, TAPPED_LAYERS, type DeepNetwork } from './model';
-import { moderationFrom, namedProbabilities, type ModerationThresholds, type NsfwProbabilities } from './nsfw';
+import {
+  moderationFrom,
+  namedProbabilities,
+  type ModerationContext,
+  type ModerationThresholds,
+  type NsfwProbabilities,
+} from './nsfw';
 
-export { DEFAULT_MODERATION_THRESHOLDS, moderationFrom, type ModerationThresholds } from './nsfw';
+export {
+  DEFAULT_MODERATION_THRESHOLDS,
+  lowDetailFrom,
+  moderationFrom,
+  type ModerationContext,
+  type ModerationThresholds,
+} from './nsfw';
 export { loadDeepNetwork } from './model';
 
 export interface DeepScore {
@@ -56,9 +68,10 @@ export async function scoreDeep(image: WorkingImage): Promise<DeepScore> {
 export async function moderateOffline(
   image: WorkingImage,
   thresholds?: ModerationThresholds,
+  context?: ModerationContext,
 ): Promise<{ moderation: VendorModeration; nsfw: NsfwProbabilities }> {
   const network = await loadDeepNetwork();
   const features = await extractDeepFeatures(network, image, []);
   const nsfw = namedProbabilities(features.nsfw);
-  return { moderation: moderationFrom(nsfw, thresholds), nsfw };
+  return { moderation: moderationFrom(nsfw, thresholds, context), nsfw };
 }

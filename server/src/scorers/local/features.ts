@@ -10,6 +10,7 @@
  * - `dimensions`: human-facing 0–100 readings (higher = better) for the admin UI and CLI.
  */
 import type { WorkingImage } from '../../prepare/decode';
+import { resolutionReading } from './size';
 
 export const DIMENSION_NAMES = [
   'sharpness',
@@ -960,6 +961,65 @@ function localEntropy(plane: Plane): { mean: number; p10: number; p90: number } 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Black and white (and toned) photos.
+
+/** How far the colours of an image stray from a single tint, for telling black-and-white prints apart. */
+export interface MonochromeStats {
+  /** 95th percentile of per-pixel chroma, in 8-bit levels (opponent axes r − g and (r + g)/2 − b). */
+  chromaP95: number;
+  /**
+   * 95th percentile of each pixel's chroma distance from the image's mean tint (the half-line
+   * from grey through the mean chroma), in levels: ≈ 0 for greyscale and for sepia or other
+   * toned prints (one hue, any strength), tens of levels as soon as a second hue appears.
+   */
+  offTintP95: number;
+  /** offTintP95 ≤ MONOCHROME_OFF_TINT: judged as a black-and-white photo. */
+  monochrome: boolean;
+}
+
+/**
+ * At most this many levels of chroma off the image's one tint in 95 % of the pixels, and the
+ * photo is monochrome. Chosen on clive-dev: its greyscale and sepia copies read 0–1 (JPEG and
+ * WebP chroma noise included), none of its 581 colour photos reads under 3 (the lowest: night
+ * fireworks, a marble colonnade, a blue dusk scene; the median is 28).
+ */
+export const MONOCHROME_OFF_TINT = 2;
+
+const CHROMA_BINS = 512;
+
+/** Two passes over the RGB bytes of the working image; ≈ 2 ms at 512 px. */
+export function measureMonochrome(image: WorkingImage): MonochromeStats {
+  const { data } = image;
+  const count = image.width * image.height;
+  let sumA = 0,
+    sumB = 0;
+  for (let i = 0; i < count * 3; i += 3) {
+    sumA += data[i] - data[i + 1];
+    sumB += 0.5 * (data[i] + data[i + 1]) - data[i + 2];
+  }
+  const meanA = sumA / count,
+    meanB = sumB / count;
+  const meanChroma = Math.hypot(meanA, meanB);
+  // Unit vector of the tint; a grey image has none, and every pixel's distance is its chroma.
+  const ux = meanChroma > 0.5 ? meanA / meanChroma : 0,
+    uy = meanChroma > 0.5 ? meanB / meanChroma : 0;
+  const chromaHistogram = new Uint32Array(CHROMA_BINS);
+  const offHistogram = new Uint32Array(CHROMA_BINS);
+  for (let i = 0; i < count * 3; i += 3) {
+    const a = data[i] - data[i + 1];
+    const b = 0.5 * (data[i] + data[i + 1]) - data[i + 2];
+    const chroma = mathSqrt(a * a + b * b);
+    const along = a * ux + b * uy;
+    const off = along > 0 ? mathAbs(a * uy - b * ux) : chroma;
+    chromaHistogram[mathMin(CHROMA_BINS - 1, chroma | 0)]++;
+    offHistogram[mathMin(CHROMA_BINS - 1, off | 0)]++;
+  }
+  const chromaP95 = histogramPercentile(chromaHistogram, count, 0.95);
+  const offTintP95 = histogramPercentile(offHistogram, count, 0.95);
+  return { chromaP95, offTintP95, monochrome: offTintP95 <= MONOCHROME_OFF_TINT };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Human-facing dimensions. Constants were chosen against the spread of these measurements on
 // the CLIVE development set so that typical good photos read 60–90 and clear failures < 30.
 
@@ -1007,11 +1067,13 @@ function compressionDimension(blockRatio: number): number {
   return clamp100(100 * (1 - (blockRatio - 1.08) / 0.7));
 }
 
-/** 0.05 MP → 0, ~0.25 MP → 32, 2 MP → 73, ≥ 8 MP → 100, linear in log2(megapixels). */
+/**
+ * 0 at 0.01 MP (100×100 px), 100 at the target size (default 2 MP) and above, linear in
+ * log2(megapixels): 500×500 reads 61, 1 MP 87, 0.14 MP 50 (see size.ts; scoreLocal rereads
+ * it against the configured `local.targetMegapixels`).
+ */
 function resolutionDimension(megapixels: number): number {
-  const low = Math.log2(0.05);
-  const high = Math.log2(8);
-  return clamp100((100 * (Math.log2(mathMax(1e-6, megapixels)) - low)) / (high - low));
+  return resolutionReading(megapixels);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -174,15 +174,17 @@ describe('scoreLocal', () => {
     expect(scoreLocal(dark).dimensions.exposure).toBeLessThan(scoreLocal(scene).dimensions.exposure);
   });
 
-  it('rates a flat grey image low on contrast, colourfulness and sharpness', async () => {
+  it('rates a flat grey image low on contrast and sharpness, and judges it as black and white', async () => {
     const grey = await sharp({
       create: { width: WIDTH, height: HEIGHT, channels: 3, background: { r: 128, g: 128, b: 128 } },
     })
       .png()
       .toBuffer();
-    const { dimensions } = scoreLocal(await decodeWorkingImage(grey));
+    const { dimensions, monochrome } = scoreLocal(await decodeWorkingImage(grey));
     expect(dimensions.contrast).toBeLessThan(10);
-    expect(dimensions.colourfulness).toBeLessThan(10);
+    // No colour at all: monochrome, its colour readings neutral (size.ts / measureMonochrome).
+    expect(monochrome).toBe(true);
+    expect(dimensions.colourfulness).toBe(50);
     expect(dimensions.sharpness).toBeLessThan(20);
     const original = scoreLocal(scene).dimensions;
     expect(original.contrast).toBeGreaterThan(40);
@@ -228,8 +230,8 @@ describe('scoreLocal', () => {
     for (const name of ['sharpness', 'exposure', 'contrast', 'colourfulness', 'saturation', 'compression'] as const) {
       expect(reasons[name]).toBeUndefined();
     }
-    // 480×360 is below the 0.25 MP the model was fitted on, so it loses points for size.
-    expect(reasons.resolution).toBe('small: 0.2 MP');
+    // 480×360 is below the 2 MP target and under the 500 px the model was fitted on.
+    expect(reasons.resolution).toMatch(/^small: 0\.17 MP \(480×360 px\), below the 2 MP target, judged enlarged/);
   });
 
   it('explains a blurred copy as out of focus', async () => {
@@ -265,7 +267,7 @@ describe('scoreLocal', () => {
     const large = await decodeWorkingImage(await sharp(sceneBytes).resize(3200, 2400).jpeg({ quality: 92 }).toBuffer());
     expect(scoreLocal(tiny).dimensions.resolution).toBeLessThan(scoreLocal(large).dimensions.resolution);
     expect(scoreLocal(large).dimensions.resolution).toBeGreaterThan(80);
-    expect(scoreLocal(tiny).reasons.resolution).toBe('small: 0.01 MP');
+    expect(scoreLocal(tiny).reasons.resolution).toMatch(/^small: 0\.0069 MP \(96×72 px\).*under 0\.05 MP at most 40/);
     expect(scoreLocal(large).reasons.resolution).toBeUndefined();
   });
 
