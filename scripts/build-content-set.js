@@ -242,7 +242,7 @@ async function packageGraphics(set, root) {
     await set.add('graphic', 'icon', file, `svg ${side}px`, () => open(file, { density: 300 }).resize(side, side, { fit: 'inside' }).png().toBuffer(), 'png');
   }
   const clipart = walk(path.join(root, 'usr/share'), (f) => /openclipart/.test(f) && /\.svg$/i.test(f));
-  for (const [i, file] of sample(clipart, 300, 23).entries()) {
+  for (const [i, file] of sample(clipart, 450, 23).entries()) {
     const side = 300 + ((i * 137) % 900);
     const mode = ['transparent png', 'png on white', 'jpeg q80 on white'][i % 3];
     await set.add('graphic', 'clipart', file, `${side}px ${mode}`, () => {
@@ -446,11 +446,11 @@ async function screenshots(set, root, work) {
   const pagesDir = path.join(work, 'pages');
   fs.mkdirSync(pagesDir, { recursive: true });
   const docs = path.join(root, 'usr/share/doc');
-  const htmlDocs = sample(walk(path.join(docs, 'octave'), (f) => /\.html$/.test(f)), 50, 31)
-    .concat(sample(walk(path.join(docs, 'gnuplot'), (f) => /\.html$/.test(f)), 30, 32))
+  const htmlDocs = sample(walk(path.join(docs, 'octave'), (f) => /\.html$/.test(f)), 90, 31)
+    .concat(sample(walk(path.join(docs, 'gnuplot'), (f) => /\.html$/.test(f)), 50, 32))
     .concat(sample(walk(path.join(docs, 'tuxpaint-data/en'), (f) => /\.html$/.test(f)), 20, 33));
   const generated = [];
-  for (let seed = 1; seed <= 80; seed++) {
+  for (let seed = 1; seed <= 200; seed++) {
     const file = path.join(pagesDir, `ui-${seed}.html`);
     fs.writeFileSync(file, uiPage(seed));
     generated.push(file);
