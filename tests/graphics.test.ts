@@ -167,6 +167,31 @@ describe('graphics are not judged as photos', () => {
     });
   });
 
+  describe("with graphics: 'skip' and the offline NSFW check on", () => {
+    let app: TestApp;
+    // As in deep-mode.test.ts: thresholds of 0 make the model judge every image NSFW (no
+    // explicit image is committed), which exercises verdict → policy on a skipped graphic.
+    beforeAll(async () => {
+      app = await startApp({
+        PHOTO_SCORE_LOCAL_MODERATION: 'true',
+        // lowDetail 0: no extra evidence asked of flat, "low-detail" images like this logo.
+        PHOTO_SCORE_LOCAL_MODERATION_THRESHOLDS: JSON.stringify({ nsfw: 0, suggestive: 0, lowDetail: 0 }),
+        PHOTO_SCORE_NSFW: 'reject',
+      });
+    });
+    afterAll(async () => {
+      await app?.stop();
+    });
+
+    it('still moderates a graphic it does not judge: drawings can be explicit too', async () => {
+      const res = await attachAll(app.http.post('/api/upload').set('Authorization', `Bearer ${app.apiToken}`), [
+        png('drawing.png', await logo('#e63946')),
+      ]);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(/"drawing\.png" judged NSFW by local-moderation/);
+    });
+  });
+
   it('says photo or graphic on each CLI --json line, and in the table', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'photo-score-graphics-cli-'));
     try {

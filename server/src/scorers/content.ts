@@ -25,8 +25,10 @@
 import { z } from 'zod';
 
 import type { PhotoScoreFields } from '../attributes';
+import { enrichmentFields } from '../enrichment';
 import type { WorkingImage } from '../prepare/decode';
 import contentModelJson from './content-model.json';
+import type { ScorerOutcome } from './types';
 
 export type Content = 'photo' | 'graphic';
 
@@ -382,17 +384,23 @@ export const contentDetails = (
 export const graphicSkipReason = (verdict: ContentVerdict): string =>
   `graphic (logo, icon, screenshot or illustration): not judged as a photo (${verdict.why})`;
 
-/** The fields stored on a graphic under `graphics: 'skip'`: no score, status `skipped`, the reason and the evidence. */
+/**
+ * The fields stored on a graphic under `graphics: 'skip'`: no score, status `skipped` (or
+ * `flagged` when the offline NSFW check flagged it), the reason and the evidence.
+ */
 export function skippedGraphicFields(
   verdict: ContentVerdict,
   prepared: { mime: string; format: string; image: WorkingImage },
   scoredAt: string,
+  moderated: ScorerOutcome[] = [],
+  flagged?: string,
 ): PhotoScoreFields {
   const reason = graphicSkipReason(verdict);
   return {
     photoScore: null,
     photoScoreClass: null,
-    photoScoreStatus: 'skipped',
+    photoScoreStatus: flagged ? 'flagged' : 'skipped',
+    ...enrichmentFields(moderated),
     photoScoreDetails: {
       version: 1,
       scoredAt,
@@ -400,7 +408,8 @@ export function skippedGraphicFields(
       reason,
       ...contentDetails(verdict),
       image: { format: prepared.format, width: prepared.image.originalWidth, height: prepared.image.originalHeight },
-      decision: { status: 'skipped', reason },
+      ...(moderated.length > 0 ? { scorers: moderated } : {}),
+      decision: flagged ? { status: 'flagged', reason: flagged } : { status: 'skipped', reason },
     },
   };
 }

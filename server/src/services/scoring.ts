@@ -141,7 +141,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // stored unjudged, and no threshold refuses them (scorers/content.ts).
         content = detectContent(prepared.image);
         if (content.content === 'graphic' && config.graphics === 'skip') {
-          return { action: 'accept', file: name, fields: skippedGraphicFields(content, prepared, scoredAt) };
+          // Unjudged, but still moderated when the offline check is on: drawings can be explicit too.
+          const checked = config.local.moderation ? [await runScorer(moderator, prepared)] : [];
+          const verdict = moderate({ action: 'accept', status: 'scored', reason: '' }, checked);
+          if (verdict.action === 'reject') {
+            return { action: 'reject', file: name, status: 400, message: `"${name}" ${verdict.reason}`, score: null };
+          }
+          const flagged = verdict.status === 'flagged' ? verdict.reason : undefined;
+          return {
+            action: 'accept',
+            file: name,
+            fields: skippedGraphicFields(content, prepared, scoredAt, checked, flagged),
+          };
         }
         outcomes = await runScorers(file, prepared);
         failure = outcomes.flatMap((o) => (o.ok ? [] : [o.error])).join('; ') || undefined;
