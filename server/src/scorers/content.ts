@@ -356,9 +356,10 @@ function explain(features: ContentFeatures, content: Content): string {
     if (features.hardFlatEdges >= 0.01 && parts.length < 3) parts.push(`hard edges against flat fills`);
     if (parts.length === 0) parts.push(`${percent(features.equalPairs)} of neighbouring pixels identical`);
   } else {
-    parts.push(`${percent(features.equalPairs)} of neighbouring pixels identical`);
-    parts.push(`sensor-like noise floor (${percent(features.noiseFloor)} of near-equal neighbours differ)`);
-    parts.push(`${Math.round(10 ** features.colourVariety - 1)} distinct colours per 1000 pixels`);
+    parts.push(`texture in ${percent(features.texture)} of neighbouring pixels`);
+    parts.push(`a noise floor (${percent(features.noiseFloor)} of near-equal neighbours differ)`);
+    if (features.darkFlat >= 0.05) parts.push(`crushed shadows (${percent(features.darkFlat)} of the image)`);
+    else parts.push(`${Math.round(10 ** features.colourVariety - 1)} distinct colours per 1000 pixels`);
   }
   return parts.slice(0, 3).join(', ');
 }
