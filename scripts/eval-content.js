@@ -92,7 +92,7 @@ async function measure(dir, rows) {
 }
 
 // Bump when contentFeatures changes, so cached measurements are not reused.
-const cacheVersion = () => `v${code.CONTENT_FEATURE_NAMES.length}-7`;
+const cacheVersion = () => `v${code.CONTENT_FEATURE_NAMES.length}-8`;
 
 const vector = (features) => code.CONTENT_FEATURE_NAMES.map((name) => features[name]);
 
@@ -198,12 +198,13 @@ function chooseThreshold(rows) {
   }
   // The lowest threshold at which the out-of-fold photo recall is still ≥ 98.5 %: the goal is
   // 98 % on images never seen, so this leaves a margin.
-  const keep = photos[Math.min(photos.length - 1, Math.ceil(photos.length * 0.985) - 1)];
+  const share = Number(process.env.CONTENT_KEEP) || 0.985;
+  const keep = photos[Math.min(photos.length - 1, Math.ceil(photos.length * share) - 1)];
   const threshold = round(Math.min(0.95, Math.max(0.5, keep + 1e-4)));
   const graphics = rows.filter((r) => r.label === 'graphic').length;
   const caught = rows.filter((r, i) => r.label === 'graphic' && oof[i] >= threshold).length;
   console.log(
-    `  threshold ${threshold}: on the tune half, out of fold, it keeps 98.5 % of photos photos and catches ${((100 * caught) / graphics).toFixed(1)} % of graphics`,
+    `  threshold ${threshold}: on the tune half, out of fold, it keeps ${(share * 100).toFixed(1)} % of photos photos and catches ${((100 * caught) / graphics).toFixed(1)} % of graphics`,
   );
   return threshold;
 }
