@@ -38,28 +38,37 @@ const DEFAULT_SEED = 20261121;
  *  - scoreFor(file): Promise<number>, the shipped scorer (timed, decode included);
  *  - trainedOn: Set of fingerprints (fit.imageFingerprint) of the images its shipped model
  *    was fitted on, or null for a mode not fitted on MOS at all;
- *  - fitted modes also: featuresFor(file) → Promise<number[]>, fit(rows, targets, seed) →
- *    model and predict(model, row) → number, so it can be refitted per fold.
+ *  - fitted modes also: featuresFor(file) → Promise<row>, fit(rows, targets, seed) → model
+ *    and predict(model, row) → number, so it can be refitted per fold; a row carries the
+ *    model's features and the points the shipped scorer took off its opinion (defects at
+ *    100 %, grain, size), which a refitted fold's prediction loses too.
  */
+/** Total points a shipped score took off its model's opinion (grain, defects, size). */
+const pointsOff = (penalties) => Object.values(penalties).reduce((sum, points) => sum + points, 0);
+
 const MODES = [
   {
     name: 'fast',
-    summary: 'embedded features + kernel ridge/boosted trees (server/src/scorers/local/model.json)',
+    summary: 'embedded features + kernel ridge/boosted trees (model.json), defect points at 100 % (defects.json), size rules',
     async load() {
       const code = fit.loadScorerCode();
       const model = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'server/src/scorers/local/model.json'), 'utf8'));
       const names = model.features.map((feature) => feature.name);
+      const { scale, offset } = model.calibration;
       code.warmUpLocalScorer();
       return {
         version: code.LOCAL_MODEL_VERSION,
         trainedOn: new Set(model.trainingSet.fingerprints),
         scoreFor: async (file) => code.scoreLocal(await code.decodeWorkingImage(file)).score,
+        // The model's features, and the points the shipped scorer took off its opinion: a refitted
+        // fold's opinion loses the same points, so CV judges the whole score, not the model alone.
         featuresFor: async (file) => {
-          const { raw } = code.extractFeatures(await code.decodeWorkingImage(file));
-          return names.map((name) => raw[name]);
+          const image = await code.decodeWorkingImage(file);
+          const { raw } = code.extractFeatures(image);
+          return { features: names.map((name) => raw[name]), pointsOff: pointsOff(code.scoreLocal(image).penalties) };
         },
-        fit: fit.fitBlend,
-        predict: fit.predictBlend,
+        fit: (rows, targets, seed) => fit.fitBlend(rows.map((row) => row.features), targets, seed),
+        predict: (model, row) => code.finalScore(offset + scale * fit.predictBlend(model, row.features) - row.pointsOff),
       };
     },
   },
@@ -67,26 +76,43 @@ const MODES = [
     name: 'deep',
     summary:
       'MobileNetV2 (bundled in nsfwjs, tfjs-wasm) pooled features of the whole image + a centre crop → ' +
-      'RBF kernel ridge (server/src/scorers/deep/head.json)',
+      'RBF kernel ridge (server/src/scorers/deep/head.json), the fast mode\'s defect points and the size rules',
     async load() {
       const deepHead = require('./deep-head');
       const code = deepHead.loadDeepCode();
+      const local = fit.loadScorerCode();
       const network = await code.loadDeepNetwork();
       const stored = code.readHeadFile();
       const shipped = code.parseHead(stored, { backbone: code.BACKBONE, layers: code.TAPPED_LAYERS });
       // scoreFor runs first on each image: its features are kept so the CNN runs once per image.
-      const features = new Map();
+      const rows = new Map();
+      /** As the plugin's embedded scorer in deep mode: the head's score less the defect points, then size. */
+      const scored = async (file) => {
+        const image = await local.decodeWorkingImage(file);
+        const features = Float32Array.from((await code.extractDeepFeatures(network, image, deepHead.VIEWS)).vector);
+        const { penalties } = local.scoreLocal(image);
+        const defects = pointsOff({ ...penalties, size: 0, grain: 0 });
+        const head = shipped.predict(features);
+        const final = local.withSizeRules(head - defects, image);
+        return { score: final.score, row: { features, pointsOff: defects + final.sizePoints } };
+      };
       return {
         version: shipped.version,
         trainedOn: new Set(stored.trainingSet?.fingerprints ?? []),
         scoreFor: async (file) => {
-          const row = await deepHead.featuresOf(code, network, file);
-          features.set(file, row);
-          return Math.min(100, Math.max(0, shipped.predict(row)));
+          const { score, row } = await scored(file);
+          rows.set(file, row);
+          return score;
         },
-        featuresFor: async (file) => features.get(file) ?? deepHead.featuresOf(code, network, file),
-        fit: (rows, targets, seed) => deepHead.fitHead(rows, targets, seed, { layers: [...code.TAPPED_LAYERS] }),
-        predict: deepHead.predictHead,
+        featuresFor: async (file) => rows.get(file) ?? (await scored(file)).row,
+        fit: (rows, targets, seed) =>
+          deepHead.fitHead(
+            rows.map((row) => row.features),
+            targets,
+            seed,
+            { layers: [...code.TAPPED_LAYERS] },
+          ),
+        predict: (model, row) => local.finalScore(deepHead.predictHead(model, row.features) - row.pointsOff),
       };
     },
   },

@@ -75,7 +75,7 @@ function loadScorerCode() {
     [
       "export { decodeWorkingImage } from './server/src/prepare/decode';",
       "export { extractFeatures } from './server/src/scorers/local/features';",
-      "export { scoreLocal, warmUpLocalScorer, LOCAL_MODEL_VERSION } from './server/src/scorers/local';",
+      "export { scoreLocal, warmUpLocalScorer, finalScore, withSizeRules, LOCAL_MODEL_VERSION } from './server/src/scorers/local';",
     ],
     'quality-fit-scorer',
   );

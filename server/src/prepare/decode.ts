@@ -1,3 +1,4 @@
+import { readNativeEvidence, type NativeEvidence } from './native';
 import { describeSource, isDecodedPixels, openImage, type ImageSource } from './source';
 
 /** The one decoded copy of an upload that every embedded measurement works on. */
@@ -11,6 +12,11 @@ export interface WorkingImage {
   originalHeight: number;
   /** Container format as sharp names it (jpeg, png, webp, gif, avif, tiff, heif, …). */
   format: string;
+  /**
+   * Measurements at 100 % (noise, blocking, fine detail, JPEG quality) that the overview
+   * cannot show; absent for pixels made in memory (tests, warm-up), which have no stored file.
+   */
+  native?: NativeEvidence;
   /** Set when the image has an alpha channel: how much of it is see-through and what it was flattened on. */
   transparency?: Transparency;
   /** The container stores a palette (indexed PNG, GIF): a hint of a graphic, never a proof. */
@@ -106,13 +112,23 @@ export async function decodeWorkingImage(
       );
     }
 
+    const format = isDecodedPixels(input) ? input.format : metadata.format;
+    const overview = { data, width: info.width, height: info.height };
+    const native = await readNativeEvidence({
+      source: input,
+      overview,
+      storedWidth: metadata.width,
+      storedHeight: metadata.height,
+      orientation: isDecodedPixels(input) ? 1 : (metadata.orientation ?? 1),
+      format,
+      maxInputPixels,
+    });
     return {
-      data,
-      width: info.width,
-      height: info.height,
+      ...overview,
       originalWidth: displayed.width,
       originalHeight: displayed.height,
-      format: isDecodedPixels(input) ? input.format : metadata.format,
+      format,
+      native,
       ...(transparency ? { transparency } : {}),
       ...(metadata.isPalette ? { palette: true } : {}),
     };

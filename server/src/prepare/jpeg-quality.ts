@@ -73,9 +73,12 @@ export function luminanceTable(bytes: Uint8Array): number[] | null {
 
 /** IJG-equivalent quality 1–100 of a luminance table in natural order. */
 export function qualityOfTable(table: readonly number[]): number {
+  // Baseline tables clip at 255, which would read quality 5 as 9: judge by the unclipped ones.
+  const unclipped = table.map((_, i) => i).filter((i) => table[i] < 255);
+  const used = unclipped.length >= 8 ? unclipped : table.map((_, i) => i);
   let scaling = 0;
-  for (let i = 0; i < 64; i++) scaling += (100 * Math.max(1, table[i])) / STANDARD_LUMINANCE[i];
-  scaling /= 64;
+  for (const i of used) scaling += (100 * Math.max(1, table[i])) / STANDARD_LUMINANCE[i];
+  scaling /= used.length;
   const quality = scaling <= 100 ? (200 - scaling) / 2 : 5000 / scaling;
   return Math.round(Math.min(100, Math.max(1, quality)) * 10) / 10;
 }

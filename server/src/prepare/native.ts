@@ -34,6 +34,12 @@ export interface NativeEvidence {
   fineDetail: number;
   /** Same ratio in the median block: how much of the frame holds fine detail. */
   fineDetailMedian: number;
+  /**
+   * Share of steps under one level between neighbours in the most detailed blocks: detail
+   * at 100 % seldom repeats a pixel exactly, a nearest-neighbour enlargement (pixelation)
+   * repeats every pixel it invents.
+   */
+  repeatShare: number;
   /** Steps across the 8×8 grid over steps inside it, in smooth blocks: 1 = none, > 1.2 visible blocking. */
   blockiness: number;
   /** IJG-equivalent quality from the JPEG's quantisation tables; null for other formats. */
@@ -45,6 +51,9 @@ export const BAND_ROWS = 128;
 /** Columns measured at most (centred): beyond this a band only costs more JavaScript time. */
 const BAND_MAX_COLUMNS = 2048;
 const BLOCK = 32;
+// A module-level binding: where the global object is a vm context's (jest), `Math.abs` in a
+// per-pixel loop is a slow global lookup (see scorers/local/features.ts).
+const { abs: mathAbs } = Math;
 /** Scratch for one block's 2×2 means (measureBlock is synchronous, so one buffer serves all). */
 const BINNED = new Float32Array((BLOCK >> 1) * (BLOCK >> 1));
 
@@ -59,7 +68,7 @@ function storedRowDetail(
   for (let y = 0; y < height - 1; y++) {
     for (let x = 0; x < width - 1; x++) {
       const i = (y * width + x) * 3 + 1;
-      const magnitude = Math.abs(data[i + 3] - data[i]) + Math.abs(data[i + 3 * width] - data[i]);
+      const magnitude = mathAbs(data[i + 3] - data[i]) + mathAbs(data[i + 3 * width] - data[i]);
       rows[y] += magnitude;
       columns[x] += magnitude;
     }
@@ -125,6 +134,7 @@ interface BlockStats {
   structure: number;
   fine: number;
   mean: number;
+  repeats: number;
 }
 
 /** Per 32-px block: Immerkær noise, structure (mean |gradient|), fine-octave energy ratio, mean. */
@@ -133,6 +143,7 @@ function measureBlock(luma: Float32Array, stride: number, left: number, top: num
   let structure = 0;
   let fineEnergy = 0;
   let sum = 0;
+  let repeats = 0;
   for (let y = top + 1; y < top + BLOCK - 1; y++) {
     const row = y * stride;
     for (let x = left + 1; x < left + BLOCK - 1; x++) {
@@ -150,8 +161,11 @@ function measureBlock(luma: Float32Array, stride: number, left: number, top: num
       immerkaer += laplacian < 0 ? -laplacian : laplacian;
       const dx = luma[i + 1] - c;
       const dy = down - c;
-      structure += (dx < 0 ? -dx : dx) + (dy < 0 ? -dy : dy);
+      const adx = dx < 0 ? -dx : dx;
+      const ady = dy < 0 ? -dy : dy;
+      structure += adx + ady;
       fineEnergy += dx * dx + dy * dy;
+      repeats += (adx < 1 ? 1 : 0) + (ady < 1 ? 1 : 0);
       sum += c;
     }
   }
@@ -183,6 +197,7 @@ function measureBlock(luma: Float32Array, stride: number, left: number, top: num
     structure: structure / inner,
     fine: Math.log10((fine + 0.05) / (coarse + 0.05)),
     mean: sum / inner,
+    repeats: repeats / (2 * inner),
   };
 }
 
@@ -197,8 +212,8 @@ function gridBlockiness(luma: Float32Array, stride: number, blocks: Array<[numbe
       const row = y * stride;
       for (let x = left; x < left + BLOCK - 1; x++) {
         const i = row + x;
-        const h = Math.abs(luma[i + 1] - luma[i]);
-        const v = Math.abs(luma[i + stride] - luma[i]);
+        const h = mathAbs(luma[i + 1] - luma[i]);
+        const v = mathAbs(luma[i + stride] - luma[i]);
         if ((x & 7) === 7) {
           across += h;
           acrossCount++;
@@ -240,7 +255,7 @@ export function measureNative(
     }
   }
   if (stats.length === 0) {
-    return { width, height, noiseSigma: 0, fineDetail: -0.6, fineDetailMedian: -0.6, blockiness: 1 };
+    return { width, height, noiseSigma: 0, fineDetail: -0.6, fineDetailMedian: -0.6, repeatShare: 0, blockiness: 1 };
   }
   // Noise: clipped blocks hide grain, so only well-exposed ones; the flattest tenth of those
   // shows grain with the least texture mixed in.
@@ -250,6 +265,7 @@ export function measureNative(
   const byStructure = stats.map((block, index) => ({ block, index })).sort((a, b) => b.block.structure - a.block.structure);
   const detailed = byStructure.slice(0, Math.max(1, Math.ceil(stats.length / 10)));
   const fineDetail = detailed.reduce((sum, entry) => sum + entry.block.fine, 0) / detailed.length;
+  const repeatShare = detailed.reduce((sum, entry) => sum + entry.block.repeats, 0) / detailed.length;
   const fineDetailMedian = percentileOf(Float64Array.from(stats, (b) => b.fine), 0.5);
   // Blocking shows in smooth areas: the smoother half, excluding clipped blocks.
   const smooth = byStructure
@@ -262,6 +278,7 @@ export function measureNative(
     noiseSigma: Math.round(noiseSigma * 100) / 100,
     fineDetail: Math.round(fineDetail * 1000) / 1000,
     fineDetailMedian: Math.round(fineDetailMedian * 1000) / 1000,
+    repeatShare: Math.round(repeatShare * 1000) / 1000,
     blockiness: Math.round(gridBlockiness(luma, width, smooth.length > 0 ? smooth : positions) * 1000) / 1000,
   };
 }

@@ -37,8 +37,13 @@ export function embeddedScorer(config: EmbeddedConfig): EmbeddedScorer {
       const fast = scoreLocal(image, sizeOptions);
       if (config.mode === 'deep') {
         const deep = await scoreDeep(image);
-        // The deep head saw only 500×500 photos too: the same size rules, on its score.
-        const sized = withSizeRules(deep.score, image, sizeOptions);
+        // The deep head saw only 500×500 undamaged photos too: the same defect points (measured
+        // at 100 % by the fast mode) and size rules, on its score.
+        const defects: LocalScore['penalties'] = Object.fromEntries(
+          Object.entries(fast.penalties).filter(([cause]) => cause !== 'size' && cause !== 'grain'),
+        );
+        const defectPoints = Object.values(defects).reduce((sum, points) => sum + (points ?? 0), 0);
+        const sized = withSizeRules(deep.score - defectPoints, image, sizeOptions);
         const reasons = { ...fast.reasons };
         delete reasons.resolution;
         delete reasons.overall;
@@ -49,6 +54,8 @@ export function embeddedScorer(config: EmbeddedConfig): EmbeddedScorer {
           ...fast,
           reasons,
           score: sized.score,
+          opinion: deep.score,
+          penalties: { ...defects, ...(sized.sizePoints >= 0.05 ? { size: Math.round(sized.sizePoints * 10) / 10 } : {}) },
           version: deep.version,
           raw: { nsfw: deep.nsfw },
           ...(config.moderation

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 
 import type { WorkingImage } from '../../prepare/decode';
+import { defectPenalty, defectReasons, measureDefects, type DefectFamily } from './defects';
 import { extractFeatures, measureMonochrome, type Dimensions } from './features';
 import modelJson from './model.json';
 import { explainDimensions, explainOverall, explainSize, type Reasons } from './reasons';
@@ -23,9 +24,13 @@ export interface LocalScore {
   /** Human-facing readings, 0–100 integers, higher = better. */
   dimensions: Dimensions;
   /** Why the low dimensions pull the score down, with the measured numbers; absent when fine. */
-  reasons: Reasons;
+  reasons: Reasons & { colourBalance?: string };
   /** Model version, so stored scores can be traced to the model that produced them. */
   version: string;
+  /** What the opinion model said, before the points that grain, defects and size take off. */
+  opinion: number;
+  /** Points taken off the opinion, by cause (only those that cost anything), one decimal. */
+  penalties: Partial<Record<'grain' | 'size' | DefectFamily, number>>;
   /**
    * Present (true) for a black-and-white or toned photo (one hue at most, see measureMonochrome):
    * judged on tone and detail alone; `colourfulness` and `saturation` do not apply and read a
@@ -151,7 +156,7 @@ function modelInput(image: WorkingImage, raw: Record<string, number>, monochrome
 const GRAIN_SEEN = 1.0;
 const GRAIN_PENALTY_PER_DOUBLING = 25;
 
-function grainPenalty(grainLog: number): number {
+export function grainPenalty(grainLog: number): number {
   const grain = 10 ** grainLog - 0.1;
   return grain <= GRAIN_SEEN ? 0 : GRAIN_PENALTY_PER_DOUBLING * Math.log2(grain / GRAIN_SEEN);
 }
@@ -171,11 +176,27 @@ export function withSizeRules(
   score: number,
   image: WorkingImage,
   options: LocalOptions = {},
-): { score: number; reason: string | undefined } {
+): { score: number; reason: string | undefined; sizePoints: number } {
   const size = sizeEffect(image.originalWidth, image.originalHeight, options);
   const adjusted = applySize(score, size);
-  const rounded = Math.round(Math.min(100, Math.max(0, adjusted)) * 10) / 10;
-  return { score: rounded, reason: explainSize(size, image, score - adjusted, false) };
+  return {
+    score: finalScore(adjusted),
+    reason: explainSize(size, image, score - adjusted, false),
+    sizePoints: score - adjusted,
+  };
+}
+
+const round1 = (value: number): number => Math.round(value * 10) / 10;
+
+/**
+ * The 0–100 score of a prediction: as predicted between 10 and 90, and approaching 0 and 100
+ * without reaching them beyond, so that of two bad copies the worse still scores lower
+ * (a hard clamp would tie every image the penalties push below 0).
+ */
+export function finalScore(predicted: number): number {
+  if (predicted < 10) return round1(10 * Math.exp((predicted - 10) / 10));
+  if (predicted > 90) return round1(100 - 10 * Math.exp((90 - predicted) / 10));
+  return round1(predicted);
 }
 
 /** Scores a decoded working image. Pure and deterministic. */
@@ -185,15 +206,34 @@ export function scoreLocal(image: WorkingImage, options: LocalOptions = {}): Loc
   const size = sizeEffect(image.originalWidth, image.originalHeight, options);
   dimensions.resolution = resolutionReading(size.megapixels, size.targetMegapixels);
   if (monochrome) dimensions.colourfulness = dimensions.saturation = MONOCHROME_COLOUR_READING;
-  const beforeSize = predictOpinionScore(modelInput(image, raw, monochrome)) - grainPenalty(raw.grainLog);
+  const measures = measureDefects(image, raw, monochrome);
+  const defects = defectPenalty(measures);
+  const opinion = predictOpinionScore(modelInput(image, raw, monochrome));
+  const grain = grainPenalty(raw.grainLog);
+  const beforeSize = opinion - grain - defects.points;
   const predicted = applySize(beforeSize, size);
-  const score = Math.round(Math.min(100, Math.max(0, predicted)) * 10) / 10;
-  const reasons = explainDimensions(dimensions, raw, monochrome);
+  const score = finalScore(predicted);
+  const penalties: LocalScore['penalties'] = {};
+  for (const [cause, points] of [['grain', grain], ...Object.entries(defects.byFamily), ['size', beforeSize - predicted]] as Array<
+    [keyof LocalScore['penalties'], number]
+  >) {
+    if (points >= 0.05) penalties[cause] = round1(points);
+  }
+  const explained = explainDimensions(dimensions, raw, monochrome);
+  const reasons: LocalScore['reasons'] = { ...explained, ...defectReasons(measures, defects, explained) };
   const sizeReason = explainSize(size, image, beforeSize - predicted, enlargedForModel(image));
   if (sizeReason) reasons.resolution = sizeReason;
   const overall = explainOverall(score, dimensions, monochrome);
   if (overall) reasons.overall = overall;
-  return { score, dimensions, reasons, version: MODEL.version, ...(monochrome ? { monochrome: true as const } : {}) };
+  return {
+    score,
+    dimensions,
+    reasons,
+    version: MODEL.version,
+    opinion: round1(opinion),
+    penalties,
+    ...(monochrome ? { monochrome: true as const } : {}),
+  };
 }
 
 export const LOCAL_MODEL_VERSION = MODEL.version;

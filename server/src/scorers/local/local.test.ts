@@ -259,7 +259,8 @@ describe('scoreLocal', () => {
 
   it('explains heavy JPEG compression as blocking', async () => {
     const crushed = await decodeWorkingImage(await sharp(sceneBytes).jpeg({ quality: 5 }).toBuffer());
-    expect(scoreLocal(crushed).reasons.compression).toBe('visible JPEG blocking');
+    // The overview sees the blocks; the JPEG's own tables say how hard it was compressed.
+    expect(scoreLocal(crushed).reasons.compression).toBe('visible JPEG blocking (JPEG quality about 5)');
   });
 
   it('reads resolution from the original size and docks tiny images', async () => {
