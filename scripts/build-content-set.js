@@ -199,6 +199,10 @@ async function photos(set, args) {
       return (dark ? blurred.linear(0.3, 0) : blurred).jpeg({ quality: 90 }).toBuffer();
     }, 'jpg');
   }
+  for (const [i, file] of sample(clive, 60, 17).entries()) {
+    const sigma = [4, 5, 7][i % 3];
+    await set.add('photo', 'blurred', file, `blur σ${sigma}`, () => open(file).blur(sigma).jpeg({ quality: 90 }).toBuffer(), 'jpg');
+  }
   for (const [i, file] of sample(clive, 60, 16).entries()) {
     const sigma = [8, 12, 16][i % 3];
     const gain = [0.25, 0.4][i % 2];
@@ -208,7 +212,9 @@ async function photos(set, args) {
     const file = path.join(args.extract, 'usr/share', relative);
     if (!fs.existsSync(file)) continue;
     const name = relative.replace(/\/contents\/images\//, '-').replace(/^(backgrounds|wallpapers)\//, '');
-    await set.add('photo', 'blurred', file, 'blur σ12 at 1600 px', () => open(file).resize(1600, 1600, { fit: 'inside' }).blur(12).jpeg({ quality: 90 }).toBuffer(), 'jpg', name);
+    for (const sigma of [4, 8, 12]) {
+      await set.add('photo', 'blurred', file, `blur σ${sigma} at 1600 px`, () => open(file).resize(1600, 1600, { fit: 'inside' }).blur(sigma).jpeg({ quality: 90 }).toBuffer(), 'jpg', name);
+    }
   }
 
   // Photos with large smooth areas (sky, studio backdrop, fog): the clive photos with the

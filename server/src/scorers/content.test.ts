@@ -59,6 +59,8 @@ describe('content detector', () => {
       await crispPhoto(640, 480, 3),
       await crispPhoto(40, 30, 7501),
       await blurryDarkPhoto(),
+      // explanations.test.ts's blurred photo
+      await sharp(await crispPhoto()).blur(10).jpeg({ quality: 90 }).toBuffer(),
       await pngPhoto(),
     ];
     for (const bytes of photos) expect((await verdictOf(bytes)).content).toBe('photo');

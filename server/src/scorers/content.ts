@@ -80,10 +80,6 @@ export interface ContentFeatures {
   background: number;
   /** Share of pairs differing by 4–47 levels: texture, which photos have somewhere and renders lack. */
   texture: number;
-  /** Share of the chroma-weighted hue mass in the 3 fullest of 24 hue bins: few hues (renders, brand colours). */
-  hueConcentration: number;
-  /** Mean chroma (max − min channel, 0–1). */
-  chroma: number;
   /** Share of transparent pixels (0 for images without alpha). */
   transparent: number;
   /** 1 when the container is palette-based. */
@@ -107,8 +103,6 @@ export const CONTENT_FEATURE_NAMES = [
   'uniformBorder',
   'background',
   'texture',
-  'hueConcentration',
-  'chroma',
   'transparent',
   'palette',
   'tiny',
@@ -143,11 +137,6 @@ function borderColour(image: WorkingImage): { colour: number; uniform: number } 
   let near = 0;
   for (const colour of ring) if (difference(colour, mode) <= 3) near++;
   return { colour: mode, uniform: ring.length > 0 ? near / ring.length : 0 };
-}
-
-function topThree(values: Float64Array): number {
-  const sorted = [...values].sort((a, b) => b - a);
-  return sorted[0] + sorted[1] + sorted[2];
 }
 
 /** Largest per-channel difference between two packed 0xRRGGBB colours. */
@@ -193,8 +182,6 @@ export function contentFeatures(image: WorkingImage, facts: ContentFacts = {}): 
   let textured = 0;
   let onBackground = 0;
   let darkFlat = 0;
-  let chromaSum = 0;
-  const hues = new Float64Array(24);
   for (let y = 0; y < height; y += step) {
     for (let x = 0; x < width; x += step) {
       const p = y * width + x;
@@ -209,20 +196,6 @@ export function contentFeatures(image: WorkingImage, facts: ContentFacts = {}): 
       const bin = quantisedBin(colour);
       if (QUANTISED[bin]++ === 0) TOUCHED[bins++] = bin;
       if (difference(colour, border.colour) <= 3) onBackground++;
-      {
-        const r = colour >>> 16;
-        const g = (colour >>> 8) & 255;
-        const b = colour & 255;
-        const max = r > g ? (r > b ? r : b) : g > b ? g : b;
-        const min = r < g ? (r < b ? r : b) : g < b ? g : b;
-        const c = max - min;
-        if (c > 0) {
-          chromaSum += c;
-          let h = max === r ? (g - b) / c : max === g ? 2 + (b - r) / c : 4 + (r - g) / c;
-          if (h < 0) h += 6;
-          hues[Math.min(23, Math.floor(h * 4))] += c;
-        }
-      }
 
       let rightEqual = false;
       let downEqual = false;
@@ -313,8 +286,6 @@ export function contentFeatures(image: WorkingImage, facts: ContentFacts = {}): 
     uniformBorder: border.uniform,
     background: samples > 0 ? onBackground / samples : 0,
     texture: pairs > 0 ? textured / pairs : 0,
-    hueConcentration: chromaSum > 0 ? topThree(hues) / chromaSum : 1,
-    chroma: samples > 0 ? chromaSum / 255 / samples : 0,
     transparent: facts.transparentShare ?? image.transparency?.share ?? 0,
     palette: (facts.palette ?? image.palette) ? 1 : 0,
     // Only "tiny" and not the size itself: in the labelled set the photos are mostly 500 px and
