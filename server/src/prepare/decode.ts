@@ -87,19 +87,21 @@ export async function decodeWorkingImage(
     }
 
     const hasAlpha = metadata.hasAlpha === true;
-    const decoded = await image
+    const resized = image
       .autoOrient()
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-      .toColourspace('srgb')
-      .ensureAlpha()
+      .toColourspace('srgb');
+    // Opaque images (nearly every photo) come out as RGB directly: no alpha plane to drop in JavaScript.
+    const decoded = await (hasAlpha ? resized.ensureAlpha() : resized.removeAlpha())
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    if (decoded.info.channels !== 4 || decoded.data.length !== decoded.info.width * decoded.info.height * 4) {
+    const channels = hasAlpha ? 4 : 3;
+    if (decoded.info.channels !== channels || decoded.data.length !== decoded.info.width * decoded.info.height * channels) {
       throw new UnreadableImageError(
-        `Cannot read image (${describe(input)}): decoded to ${decoded.info.channels} channels, expected RGBA`,
+        `Cannot read image (${describe(input)}): decoded to ${decoded.info.channels} channels, expected ${channels}`,
       );
     }
-    const { data, transparency } = flattenAlpha(decoded.data, hasAlpha);
+    const { data, transparency } = hasAlpha ? flattenAlpha(decoded.data, true) : { data: decoded.data, transparency: undefined };
     const info = {
       width: decoded.info.width,
       height: decoded.info.height,
