@@ -15,6 +15,7 @@ import { z } from 'zod';
 
 import type { WorkingImage } from '../../prepare/decode';
 import defectsJson from './defects.json';
+import type { DimensionName, Dimensions } from './features';
 
 export const DEFECT_FAMILIES = [
   'noise',
@@ -218,6 +219,31 @@ export function defectPenalty(
 export const DEFECT_REASON_POINTS = 3;
 
 const levels = (value: number): string => value.toFixed(value < 10 ? 1 : 0);
+
+/** The dimension each family's points belong to (a colour cast has none of its own). */
+const FAMILY_DIMENSION: Partial<Record<DefectFamily, DimensionName>> = {
+  noise: 'noise',
+  compression: 'compression',
+  softness: 'sharpness',
+  overexposure: 'exposure',
+  underexposure: 'exposure',
+  contrast: 'contrast',
+  desaturation: 'saturation',
+};
+
+/**
+ * The readings as the points say: a dimension reads at most 100 − 2 × its family's points, so
+ * damage the overview cannot see (grain at 100 %, a JPEG's quality) shows in its reading too,
+ * and a reading under 50 (25 points or more) always comes with the family's reason.
+ */
+export function dimensionsWithDefects(dimensions: Dimensions, penalty: DefectPenalty): Dimensions {
+  const out = { ...dimensions };
+  for (const [family, dimension] of Object.entries(FAMILY_DIMENSION) as Array<[DefectFamily, DimensionName]>) {
+    const ceiling = Math.round(Math.max(0, 100 - 2 * penalty.byFamily[family]));
+    if (ceiling < out[dimension]) out[dimension] = ceiling;
+  }
+  return out;
+}
 const percent = (fraction: number): string => `${Math.round(100 * fraction)} %`;
 
 /**
@@ -252,7 +278,7 @@ export function defectReasons(
         : `underexposed: mean brightness ${percent(measures.brightness)}`;
   }
   if (costs('contrast')) reasons.contrast = `low contrast: tones span ${percent(measures.tonalRange)} of the range`;
-  if (costs('colourCast')) reasons.colourBalance = `colour cast: the average colour is ${levels(255 * measures.colourCast)} levels off neutral`;
+  if (costs('colourCast')) reasons.colourBalance = 'colour cast: the white balance looks off';
   if (costs('desaturation')) reasons.saturation = 'washed-out colours';
   const merged: Record<string, string> = {};
   for (const [key, reason] of Object.entries(reasons)) {

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 import type { WorkingImage } from '../../prepare/decode';
-import { defectPenalty, defectReasons, measureDefects, type DefectFamily } from './defects';
+import { defectPenalty, defectReasons, dimensionsWithDefects, measureDefects, type DefectFamily } from './defects';
 import { extractFeatures, measureMonochrome, type Dimensions } from './features';
 import modelJson from './model.json';
 import { explainDimensions, explainOverall, explainSize, type Reasons } from './reasons';
@@ -201,13 +201,14 @@ export function finalScore(predicted: number): number {
 
 /** Scores a decoded working image. Pure and deterministic. */
 export function scoreLocal(image: WorkingImage, options: LocalOptions = {}): LocalScore {
-  const { raw, dimensions } = extractFeatures(image);
+  const { raw, dimensions: overviewDimensions } = extractFeatures(image);
   const { monochrome } = measureMonochrome(image);
+  const measures = measureDefects(image, raw, monochrome);
+  const defects = defectPenalty(measures);
+  const dimensions = dimensionsWithDefects(overviewDimensions, defects);
   const size = sizeEffect(image.originalWidth, image.originalHeight, options);
   dimensions.resolution = resolutionReading(size.megapixels, size.targetMegapixels);
   if (monochrome) dimensions.colourfulness = dimensions.saturation = MONOCHROME_COLOUR_READING;
-  const measures = measureDefects(image, raw, monochrome);
-  const defects = defectPenalty(measures);
   const opinion = predictOpinionScore(modelInput(image, raw, monochrome));
   const grain = grainPenalty(raw.grainLog);
   const beforeSize = opinion - grain - defects.points;
@@ -219,11 +220,13 @@ export function scoreLocal(image: WorkingImage, options: LocalOptions = {}): Loc
   >) {
     if (points >= 0.05) penalties[cause] = round1(points);
   }
-  const explained = explainDimensions(dimensions, raw, monochrome);
+  // The overview's reasons for what it saw; the damage seen at 100 % explains the readings it lowered.
+  const explained = explainDimensions(overviewDimensions, raw, monochrome);
   const reasons: LocalScore['reasons'] = { ...explained, ...defectReasons(measures, defects, explained) };
   const sizeReason = explainSize(size, image, beforeSize - predicted, enlargedForModel(image));
   if (sizeReason) reasons.resolution = sizeReason;
-  const overall = explainOverall(score, dimensions, monochrome);
+  // Only when nothing else says why (a colour cast has no dimension of its own).
+  const overall = reasons.colourBalance ? undefined : explainOverall(score, dimensions, monochrome);
   if (overall) reasons.overall = overall;
   return {
     score,
