@@ -57,7 +57,13 @@ describe('damage at 100 % costs points a thumbnail-sized look would miss', () =>
       jpeg('overexposed.jpg', overexposed),
     ]);
     expect(res.status).toBe(201);
-    const [original, grainy, blocky, bright] = res.body as StoredFile[];
+    // By name: the response follows the multipart parse's order, not the request's.
+    const byName = (name: string): StoredFile => {
+      const file = (res.body as StoredFile[]).find((entry) => entry.name === name);
+      if (!file) throw new Error(`${name} is missing from the upload response`);
+      return file;
+    };
+    const [original, grainy, blocky, bright] = ['photo.jpg', 'noisy.jpg', 'recompressed.jpg', 'overexposed.jpg'].map(byName);
 
     expect(grainy.photoScore).toBeLessThan(original.photoScore);
     expect(blocky.photoScore).toBeLessThan(original.photoScore);

@@ -27,7 +27,13 @@ describe('size is weighed honestly, low scores say why, black-and-white photos a
   const upload = async (files: Upload[]): Promise<StoredFile[]> => {
     const res = await attachAll(app.http.post('/api/upload').set('Authorization', `Bearer ${app.apiToken}`), files);
     expect(res.status).toBe(201);
-    return res.body as StoredFile[];
+    // In the order sent: the response's order follows the multipart parse, not the request.
+    const stored = res.body as StoredFile[];
+    return files.map((file) => {
+      const match = stored.find((entry) => entry.name === file.name);
+      if (!match) throw new Error(`${file.name} is missing from the upload response`);
+      return match;
+    });
   };
 
   it('scores a 1/8-size copy below the photo and says it is small; a tiny image scores at most 40 and says why', async () => {
