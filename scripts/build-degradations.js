@@ -39,6 +39,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
+const { seededRandom } = require('./quality-fit');
 
 const MANIFEST = path.join(__dirname, 'degradations', 'manifest.json');
 // A phone's 12 MP: the size originals are capped at, and the reference size-relative levels
@@ -97,17 +98,8 @@ function contrast(rgb, factor) {
   );
 }
 
-/** Seeded uniform numbers in [0, 1) (mulberry32): the same copies on every build. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1) (mulberry32, shared with the fitting scripts): the same copies on every build. */
+const random = seededRandom;
 
 /**
  * 65,536 standard normal draws (Box–Muller, fixed seed), standardised to mean 0 and SD 1: the

@@ -90,8 +90,7 @@ const MODES = [
       const scored = async (file) => {
         const image = await local.decodeWorkingImage(file);
         const features = Float32Array.from((await code.extractDeepFeatures(network, image, deepHead.VIEWS)).vector);
-        const { penalties } = local.scoreLocal(image);
-        const defects = pointsOff({ ...penalties, size: 0, grain: 0 });
+        const defects = pointsOff(local.deepModeDefects(local.scoreLocal(image).penalties));
         const head = shipped.predict(features);
         const final = local.withSizeRules(head - defects, image);
         return { score: final.score, row: { features, pointsOff: defects + final.sizePoints } };

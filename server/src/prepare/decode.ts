@@ -17,6 +17,8 @@ export interface WorkingImage {
    * cannot show; absent for pixels made in memory (tests, warm-up), which have no stored file.
    */
   native?: NativeEvidence;
+  /** The same, still being decoded (decodeWorkingImageDeferred); resolves to undefined if it cannot be read. */
+  pendingNative?: Promise<NativeEvidence | undefined>;
   /** Set when the image has an alpha channel: how much of it is see-through and what it was flattened on. */
   transparency?: Transparency;
   /** The container stores a palette (indexed PNG, GIF): a hint of a graphic, never a proof. */
@@ -69,6 +71,41 @@ export async function decodeWorkingImage(
   maxSide = 512,
   options: DecodeOptions = {},
 ): Promise<WorkingImage> {
+  const { image, readNative } = await decodeOverview(input, maxSide, options);
+  try {
+    return { ...image, native: await readNative() };
+  } catch (error) {
+    throw unreadable(input, error);
+  }
+}
+
+/**
+ * The same overview, resolved as soon as it is decoded, with the 100 % evidence still being
+ * decoded on libvips's thread (`pendingNative`): the caller measures the overview meanwhile
+ * (scoreLocalDeferred), which is what keeps the fast mode within one full decode's time.
+ * `pendingNative` never rejects: an image whose band cannot be read is judged on its
+ * overview alone, like pixels made in memory.
+ */
+export async function decodeWorkingImageDeferred(
+  input: ImageSource,
+  maxSide = 512,
+  options: DecodeOptions = {},
+): Promise<WorkingImage> {
+  const { image, readNative } = await decodeOverview(input, maxSide, options);
+  return { ...image, pendingNative: readNative().catch(() => undefined) };
+}
+
+function unreadable(input: ImageSource, error: unknown): UnreadableImageError {
+  return error instanceof UnreadableImageError
+    ? error
+    : new UnreadableImageError(`Cannot read image (${describe(input)}): ${reasonOf(error)}`, { cause: error });
+}
+
+async function decodeOverview(
+  input: ImageSource,
+  maxSide: number,
+  options: DecodeOptions,
+): Promise<{ image: WorkingImage; readNative: () => Promise<NativeEvidence> }> {
   if (!Number.isInteger(maxSide) || maxSide < 8) {
     throw new RangeError(`decodeWorkingImage: maxSide must be an integer ≥ 8, got ${maxSide}`);
   }
@@ -116,29 +153,27 @@ export async function decodeWorkingImage(
 
     const format = isDecodedPixels(input) ? input.format : metadata.format;
     const overview = { data, width: info.width, height: info.height };
-    const native = await readNativeEvidence({
-      source: input,
-      overview,
-      storedWidth: metadata.width,
-      storedHeight: metadata.height,
-      orientation: isDecodedPixels(input) ? 1 : (metadata.orientation ?? 1),
-      format,
-      maxInputPixels,
-    });
-    return {
+    const readNative = (): Promise<NativeEvidence> =>
+      readNativeEvidence({
+        source: input,
+        overview,
+        storedWidth: metadata.width,
+        storedHeight: metadata.height,
+        orientation: isDecodedPixels(input) ? 1 : (metadata.orientation ?? 1),
+        format,
+        maxInputPixels,
+      });
+    const working: WorkingImage = {
       ...overview,
       originalWidth: displayed.width,
       originalHeight: displayed.height,
       format,
-      native,
       ...(transparency ? { transparency } : {}),
       ...(metadata.isPalette ? { palette: true } : {}),
     };
+    return { image: working, readNative };
   } catch (error) {
-    if (error instanceof UnreadableImageError) throw error;
-    throw new UnreadableImageError(`Cannot read image (${describe(input)}): ${reasonOf(error)}`, {
-      cause: error,
-    });
+    throw unreadable(input, error);
   }
 }
 

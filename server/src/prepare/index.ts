@@ -1,4 +1,4 @@
-import { decodeWorkingImage, UnreadableImageError, type WorkingImage } from './decode';
+import { decodeWorkingImageDeferred, UnreadableImageError, type WorkingImage } from './decode';
 import { decodeHeic } from './heic';
 import type { ImageSource } from './source';
 import { DECODABLE_FORMATS, readHead, sniffImageFormat, type SniffedFormat } from './sniff';
@@ -71,7 +71,10 @@ export async function prepareUpload(file: IncomingFile, options: PrepareOptions)
 
   try {
     const source: ImageSource = sniffed === 'heif' ? await decodeHeic(file.filepath) : file.filepath;
-    const image = await decodeWorkingImage(source, options.workingSize, { maxInputPixels: options.maxInputPixels });
+    // The 100 % band decodes while the scorers measure the overview (scoreLocalDeferred).
+    const image = await decodeWorkingImageDeferred(source, options.workingSize, {
+      maxInputPixels: options.maxInputPixels,
+    });
     return { kind: 'image', format: sniffed, image, mime, source };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -12,9 +12,8 @@
  * ones (for fine sharpness) alike. The band is read in stored orientation, the JPEG's own
  * 8×8 grid, so a portrait phone photo (EXIF orientation 6) costs no more than a landscape one.
  */
-import { open } from 'node:fs/promises';
-
 import { estimateJpegQuality, JPEG_HEADER_BYTES } from './jpeg-quality';
+import { readHead } from './sniff';
 import { isDecodedPixels, openImage, type ImageSource } from './source';
 
 export interface NativeEvidence {
@@ -144,7 +143,8 @@ function measureBlock(luma: Float32Array, stride: number, left: number, top: num
   let fineEnergy = 0;
   let sum = 0;
   let repeats = 0;
-  for (let y = top + 1; y < top + BLOCK - 1; y++) {
+  // Every other row: the block's statistics move very little, and it halves the cost.
+  for (let y = top + 1; y < top + BLOCK - 1; y += 2) {
     const row = y * stride;
     for (let x = left + 1; x < left + BLOCK - 1; x++) {
       const i = row + x;
@@ -169,7 +169,7 @@ function measureBlock(luma: Float32Array, stride: number, left: number, top: num
       sum += c;
     }
   }
-  const inner = (BLOCK - 2) * (BLOCK - 2);
+  const inner = ((BLOCK - 2) / 2) * (BLOCK - 2);
   // The next octave: 2×2 means, then the same gradient energy, scaled to the same units.
   const half = BLOCK >> 1;
   const binned = BINNED;
@@ -285,15 +285,7 @@ export function measureNative(
 
 async function headerBytes(source: ImageSource): Promise<Uint8Array | null> {
   if (isDecodedPixels(source)) return null;
-  if (Buffer.isBuffer(source)) return source.subarray(0, JPEG_HEADER_BYTES);
-  const handle = await open(source, 'r');
-  try {
-    const buffer = Buffer.alloc(JPEG_HEADER_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, JPEG_HEADER_BYTES, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+  return Buffer.isBuffer(source) ? source.subarray(0, JPEG_HEADER_BYTES) : readHead(source, JPEG_HEADER_BYTES);
 }
 
 export interface NativeInput {

@@ -33,11 +33,12 @@ export function sniffImageFormat(head: Buffer): SniffedFormat | null {
   return null;
 }
 
-export async function readHead(filepath: string): Promise<Buffer> {
+/** The first `bytes` bytes of a file (fewer when it is shorter). */
+export async function readHead(filepath: string, bytes = HEAD_BYTES): Promise<Buffer> {
   const handle = await open(filepath, 'r');
   try {
-    const buffer = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
     return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();

@@ -8,7 +8,8 @@ import type { WorkingImage } from '../prepare/decode';
 import { loadDeepNetwork, loadDeepScorer, lowDetailFrom, moderateOffline, moderationFrom, scoreDeep } from './deep';
 import { BACKBONE } from './deep/model';
 import type { ModerationThresholds } from './deep/nsfw';
-import { explainOverall, scoreLocal, withSizeRules, type LocalScore } from './local';
+import { explainOverall, scoreLocalDeferred, withSizeRules, type LocalScore } from './local';
+import { deepModeDefects } from './local/defects';
 import { extractFeatures } from './local/features';
 import type { Scorer, ScorerOutput } from './types';
 
@@ -34,14 +35,12 @@ export function embeddedScorer(config: EmbeddedConfig): EmbeddedScorer {
     id: 'local',
     async score(image: WorkingImage): Promise<EmbeddedScore> {
       const sizeOptions = { targetMegapixels: config.targetMegapixels };
-      const fast = scoreLocal(image, sizeOptions);
+      const fast = await scoreLocalDeferred(image, sizeOptions);
       if (config.mode === 'deep') {
         const deep = await scoreDeep(image);
         // The deep head saw only 500×500 undamaged photos too: the same defect points (measured
         // at 100 % by the fast mode) and size rules, on its score.
-        const defects: LocalScore['penalties'] = Object.fromEntries(
-          Object.entries(fast.penalties).filter(([cause]) => cause !== 'size' && cause !== 'grain'),
-        );
+        const defects = deepModeDefects(fast.penalties);
         const defectPoints = Object.values(defects).reduce((sum, points) => sum + (points ?? 0), 0);
         const sized = withSizeRules(deep.score - defectPoints, image, sizeOptions);
         const reasons = { ...fast.reasons };

@@ -290,3 +290,16 @@ export function defectReasons(
   }
   return merged;
 }
+
+/**
+ * The fast mode's points that also apply to the deep head's score: every defect family (not
+ * the fast model's own grain rule, and size is weighed on the deep score separately). The
+ * head saw only clean 500 px photos too. Measured (`npm run eval`, 2026-12-01): with all
+ * families, CLIVE SROCC 0.738 and 82.6 % of held-out pairs; with only the 100 % families
+ * (noise, compression, softness) 0.734 and 82.3 %.
+ */
+const DEEP_DEFECT_FAMILIES: ReadonlySet<string> = new Set<DefectFamily>(DEFECT_FAMILIES);
+
+export function deepModeDefects<T extends Partial<Record<string, number>>>(penalties: T): Partial<T> {
+  return Object.fromEntries(Object.entries(penalties).filter(([cause]) => DEEP_DEFECT_FAMILIES.has(cause))) as Partial<T>;
+}

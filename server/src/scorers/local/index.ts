@@ -201,7 +201,24 @@ export function finalScore(predicted: number): number {
 
 /** Scores a decoded working image. Pure and deterministic. */
 export function scoreLocal(image: WorkingImage, options: LocalOptions = {}): LocalScore {
-  const { raw, dimensions: overviewDimensions } = extractFeatures(image);
+  return scoreMeasured(image, extractFeatures(image), options);
+}
+
+/**
+ * The same score for an image from decodeWorkingImageDeferred: the overview is measured while
+ * libvips still decodes the 100 % band, which is then awaited.
+ */
+export async function scoreLocalDeferred(image: WorkingImage, options: LocalOptions = {}): Promise<LocalScore> {
+  const features = extractFeatures(image);
+  const native = image.native ?? (await image.pendingNative);
+  return scoreMeasured(native ? { ...image, native } : image, features, options);
+}
+
+function scoreMeasured(
+  image: WorkingImage,
+  { raw, dimensions: overviewDimensions }: ReturnType<typeof extractFeatures>,
+  options: LocalOptions,
+): LocalScore {
   const { monochrome } = measureMonochrome(image);
   const measures = measureDefects(image, raw, monochrome);
   const defects = defectPenalty(measures);
