@@ -76,7 +76,7 @@ const MODES = [
     name: 'deep',
     summary:
       'MobileNetV2 (bundled in nsfwjs, tfjs-wasm) pooled features of the whole image + a centre crop → ' +
-      'RBF kernel ridge (server/src/scorers/deep/head.json), the fast mode\'s defect points and the size rules',
+      'RBF kernel ridge (server/src/scorers/deep/head.json), defect points (defects.json deep) and the size rules',
     async load() {
       const deepHead = require('./deep-head');
       const code = deepHead.loadDeepCode();
@@ -90,7 +90,7 @@ const MODES = [
       const scored = async (file) => {
         const image = await local.decodeWorkingImage(file);
         const features = Float32Array.from((await code.extractDeepFeatures(network, image, deepHead.VIEWS)).vector);
-        const defects = pointsOff(local.deepModeDefects(local.scoreLocal(image).penalties));
+        const defects = local.defectPenalty(local.scoreLocal(image).evidence, local.fittedDefects().deepWeights).points;
         const head = shipped.predict(features);
         const final = local.withSizeRules(head - defects, image);
         return { score: final.score, row: { features, pointsOff: defects + final.sizePoints } };

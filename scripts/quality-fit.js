@@ -76,7 +76,7 @@ function loadScorerCode() {
       "export { decodeWorkingImage } from './server/src/prepare/decode';",
       "export { extractFeatures } from './server/src/scorers/local/features';",
       "export { scoreLocal, warmUpLocalScorer, finalScore, withSizeRules, LOCAL_MODEL_VERSION } from './server/src/scorers/local';",
-      "export { deepModeDefects } from './server/src/scorers/local/defects';",
+      "export { defectPenalty, fittedDefects } from './server/src/scorers/local/defects';",
     ],
     'quality-fit-scorer',
   );

@@ -9,7 +9,7 @@ import { loadDeepNetwork, loadDeepScorer, lowDetailFrom, moderateOffline, modera
 import { BACKBONE } from './deep/model';
 import type { ModerationThresholds } from './deep/nsfw';
 import { explainOverall, scoreLocalDeferred, withSizeRules, type LocalScore } from './local';
-import { deepModeDefects } from './local/defects';
+import { defectPenalty, fittedDefects, roundedFamilies } from './local/defects';
 import { extractFeatures } from './local/features';
 import type { Scorer, ScorerOutput } from './types';
 
@@ -38,11 +38,11 @@ export function embeddedScorer(config: EmbeddedConfig): EmbeddedScorer {
       const fast = await scoreLocalDeferred(image, sizeOptions);
       if (config.mode === 'deep') {
         const deep = await scoreDeep(image);
-        // The deep head saw only 500×500 undamaged photos too: the same defect points (measured
-        // at 100 % by the fast mode) and size rules, on its score.
-        const defects = deepModeDefects(fast.penalties);
-        const defectPoints = Object.values(defects).reduce((sum, points) => sum + (points ?? 0), 0);
-        const sized = withSizeRules(deep.score - defectPoints, image, sizeOptions);
+        // The deep head saw only 500×500 undamaged photos too: the damage the fast mode measured
+        // (at 100 % and on the overview) costs points, with weights fitted on the head's own
+        // scores (defects.json `deep`), and the same size rules apply.
+        const defects = defectPenalty(fast.evidence, fittedDefects().deepWeights);
+        const sized = withSizeRules(deep.score - defects.points, image, sizeOptions);
         const reasons = { ...fast.reasons };
         delete reasons.resolution;
         delete reasons.overall;
@@ -54,7 +54,10 @@ export function embeddedScorer(config: EmbeddedConfig): EmbeddedScorer {
           reasons,
           score: sized.score,
           opinion: deep.score,
-          penalties: { ...defects, ...(sized.sizePoints >= 0.05 ? { size: Math.round(sized.sizePoints * 10) / 10 } : {}) },
+          penalties: {
+            ...roundedFamilies(defects),
+            ...(sized.sizePoints >= 0.05 ? { size: Math.round(sized.sizePoints * 10) / 10 } : {}),
+          },
           version: deep.version,
           raw: { nsfw: deep.nsfw },
           ...(config.moderation

@@ -103,23 +103,37 @@ export const DEFECT_TERM_NAMES = DEFECT_TERMS.map(
   (term) => `${term.measure}${term.direction > 0 ? '>' : '<'}${term.knot}`,
 );
 
-const defectsSchema = z.object({
+const weightsSchema = z.object({
   version: z.string().min(1),
   terms: z.array(z.string()),
   weights: z.array(z.number().nonnegative()),
 });
+/** The fast mode's weights, and the deep head's (fitted on its own scores) under `deep`. */
+const defectsSchema = weightsSchema.extend({ deep: weightsSchema.optional() });
 
-function loadWeights(): { version: string; weights: Float64Array } {
-  const parsed = defectsSchema.parse(defectsJson);
-  if (parsed.terms.join('|') !== DEFECT_TERM_NAMES.join('|') || parsed.weights.length !== DEFECT_TERMS.length) {
-    throw new Error(`defects.json ${parsed.version} was fitted on other terms than DEFECT_TERMS: refit it`);
+export interface FittedDefects {
+  version: string;
+  weights: Float64Array;
+  /** For the deep head's score; the fast mode's when none were fitted. */
+  deepWeights: Float64Array;
+}
+
+function checkedWeights(fitted: z.infer<typeof weightsSchema>): Float64Array {
+  if (fitted.terms.join('|') !== DEFECT_TERM_NAMES.join('|') || fitted.weights.length !== DEFECT_TERMS.length) {
+    throw new Error(`defects.json ${fitted.version} was fitted on other terms than DEFECT_TERMS: refit it`);
   }
-  return { version: parsed.version, weights: Float64Array.from(parsed.weights) };
+  return Float64Array.from(fitted.weights);
+}
+
+function loadWeights(): FittedDefects {
+  const parsed = defectsSchema.parse(defectsJson);
+  const weights = checkedWeights(parsed);
+  return { version: parsed.version, weights, deepWeights: parsed.deep ? checkedWeights(parsed.deep) : weights };
 }
 
 // Loaded on first use, so the fitting script can load this module while refitting new terms.
-let fitted: { version: string; weights: Float64Array } | undefined;
-export function fittedDefects(): { version: string; weights: Float64Array } {
+let fitted: FittedDefects | undefined;
+export function fittedDefects(): FittedDefects {
   fitted ??= loadWeights();
   return fitted;
 }
@@ -291,15 +305,11 @@ export function defectReasons(
   return merged;
 }
 
-/**
- * The fast mode's points that also apply to the deep head's score: every defect family (not
- * the fast model's own grain rule, and size is weighed on the deep score separately). The
- * head saw only clean 500 px photos too. Measured (`npm run eval`, 2026-12-01): with all
- * families, CLIVE SROCC 0.738 and 82.6 % of held-out pairs; with only the 100 % families
- * (noise, compression, softness) 0.734 and 82.3 %.
- */
-const DEEP_DEFECT_FAMILIES: ReadonlySet<string> = new Set<DefectFamily>(DEFECT_FAMILIES);
-
-export function deepModeDefects<T extends Partial<Record<string, number>>>(penalties: T): Partial<T> {
-  return Object.fromEntries(Object.entries(penalties).filter(([cause]) => DEEP_DEFECT_FAMILIES.has(cause))) as Partial<T>;
+/** Points by family (those that cost anything, one decimal), as scorer details show them. */
+export function roundedFamilies(penalty: DefectPenalty): Partial<Record<DefectFamily, number>> {
+  const out: Partial<Record<DefectFamily, number>> = {};
+  for (const family of DEFECT_FAMILIES) {
+    if (penalty.byFamily[family] >= 0.05) out[family] = Math.round(penalty.byFamily[family] * 10) / 10;
+  }
+  return out;
 }

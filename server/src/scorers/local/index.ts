@@ -7,7 +7,14 @@
 import { z } from 'zod';
 
 import type { WorkingImage } from '../../prepare/decode';
-import { defectPenalty, defectReasons, dimensionsWithDefects, measureDefects, type DefectFamily } from './defects';
+import {
+  defectPenalty,
+  defectReasons,
+  dimensionsWithDefects,
+  measureDefects,
+  type DefectFamily,
+  type DefectMeasures,
+} from './defects';
 import { extractFeatures, measureMonochrome, type Dimensions } from './features';
 import modelJson from './model.json';
 import { explainDimensions, explainOverall, explainSize, type Reasons } from './reasons';
@@ -31,6 +38,8 @@ export interface LocalScore {
   opinion: number;
   /** Points taken off the opinion, by cause (only those that cost anything), one decimal. */
   penalties: Partial<Record<'grain' | 'size' | DefectFamily, number>>;
+  /** The damage measurements behind the defect points (at 100 % and on the overview). */
+  evidence: DefectMeasures;
   /**
    * Present (true) for a black-and-white or toned photo (one hue at most, see measureMonochrome):
    * judged on tone and detail alone; `colourfulness` and `saturation` do not apply and read a
@@ -252,6 +261,7 @@ function scoreMeasured(
     version: MODEL.version,
     opinion: round1(opinion),
     penalties,
+    evidence: measures,
     ...(monochrome ? { monochrome: true as const } : {}),
   };
 }
