@@ -24,6 +24,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
+const { seededRandom } = require('./quality-fit');
 
 const ROOT = path.resolve(__dirname, '..');
 const PACKAGES = [
@@ -55,17 +56,8 @@ function parseArgs(argv) {
   return args;
 }
 
-/** mulberry32: a small seeded PRNG, so the set is the same on every run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (shared with the fitting scripts): the set is the same on every run. */
+const prng = seededRandom;
 
 function sample(list, n, seed) {
   const random = prng(seed);
