@@ -164,6 +164,17 @@ function parseArgs(argv) {
   return options;
 }
 
+/** Stops (exit 2) naming the first few of `rows` (each { image, file }) whose file is missing. */
+function requireFiles(rows, csvPath, dir) {
+  const missing = rows.filter((row) => !fs.existsSync(row.file));
+  if (missing.length === 0) return;
+  const shown = missing.slice(0, 5).map((row) => row.image);
+  throw new InputError(
+    `${missing.length} of ${rows.length} images listed in ${csvPath} are not in ${dir}: ` +
+      `${shown.join(', ')}${missing.length > shown.length ? ', …' : ''}`,
+  );
+}
+
 /** The MOS rows with their image paths; throws if the directory or any image is missing. */
 function resolveImages(givenDir, csvPath) {
   if (!fs.existsSync(givenDir) || !fs.statSync(givenDir).isDirectory()) {
@@ -178,14 +189,7 @@ function resolveImages(givenDir, csvPath) {
       ? nested
       : givenDir;
   const withFiles = entries.map((entry) => ({ ...entry, file: path.join(imageDir, entry.image) }));
-  const missing = withFiles.filter((entry) => !fs.existsSync(entry.file));
-  if (missing.length > 0) {
-    const shown = missing.slice(0, 5).map((entry) => entry.image);
-    throw new InputError(
-      `${missing.length} of ${entries.length} images listed in ${csvPath} are not in ${imageDir}: ` +
-        `${shown.join(', ')}${missing.length > shown.length ? ', …' : ''}`,
-    );
-  }
+  requireFiles(withFiles, csvPath, imageDir);
   return { imageDir, entries: withFiles };
 }
 
@@ -286,14 +290,7 @@ function readDegradations(dir, split) {
     const splits = [...new Set(all.map((row) => row.split))].join(', ');
     throw new InputError(`${csvPath} has no images in split "${split}" (its splits: ${splits || 'none'}, or all)`);
   }
-  const missing = rows.filter((row) => !fs.existsSync(row.file));
-  if (missing.length > 0) {
-    const shown = missing.slice(0, 5).map((row) => row.image);
-    throw new InputError(
-      `${missing.length} of ${rows.length} images listed in ${csvPath} are not in ${dir}: ` +
-        `${shown.join(', ')}${missing.length > shown.length ? ', …' : ''}`,
-    );
-  }
+  requireFiles(rows, csvPath, dir);
   const originals = new Set(rows.filter((row) => row.level === 0).map((row) => row.photo));
   const orphan = rows.find((row) => !originals.has(row.photo));
   if (orphan) throw new InputError(`${csvPath}: photo ${orphan.photo} has no original (level 0) row`);

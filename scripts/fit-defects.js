@@ -80,8 +80,7 @@ async function measureAll(code, files, names, cache, label) {
     if (stale) {
       const image = await code.decodeWorkingImage(file);
       const { raw } = code.extractFeatures(image);
-      const mono = code.measureMonochrome ? code.measureMonochrome(image).monochrome : false;
-      const measures = code.measureDefects(image, raw, mono);
+      const measures = code.measureDefects(image, raw, code.measureMonochrome(image));
       cache[file] = {
         row: names.map((name) => raw[name]),
         base: code.predictOpinionScore(raw) - code.grainPenalty(raw.grainLog),

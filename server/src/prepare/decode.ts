@@ -138,21 +138,10 @@ async function decodeOverview(
         `Cannot read image (${describe(input)}): decoded to ${decoded.info.channels} channels, expected ${channels}`,
       );
     }
-    const { data, transparency } = hasAlpha ? flattenAlpha(decoded.data, true) : { data: decoded.data, transparency: undefined };
-    const info = {
-      width: decoded.info.width,
-      height: decoded.info.height,
-      channels: data.length / (decoded.info.width * decoded.info.height),
-    };
-
-    if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
-      throw new UnreadableImageError(
-        `Cannot read image (${describe(input)}): decoded to ${info.channels} channels, expected RGB`,
-      );
-    }
+    const { data, transparency } = hasAlpha ? flattenAlpha(decoded.data) : { data: decoded.data, transparency: undefined };
 
     const format = isDecodedPixels(input) ? input.format : metadata.format;
-    const overview = { data, width: info.width, height: info.height };
+    const overview = { data, width: decoded.info.width, height: decoded.info.height };
     const readNative = (): Promise<NativeEvidence> =>
       readNativeEvidence({
         source: input,
@@ -193,17 +182,9 @@ const OPAQUE = 250;
  * grey. The image's own edge colour is no choice here: the edge of a transparent image is
  * transparent, and its hidden colour is exactly the arbitrary value we must not show.
  */
-export function flattenAlpha(rgba: Buffer, hasAlpha: boolean): { data: Buffer; transparency?: Transparency } {
+export function flattenAlpha(rgba: Buffer): { data: Buffer; transparency: Transparency } {
   const pixels = rgba.length / 4;
   const rgb = Buffer.allocUnsafe(pixels * 3);
-  if (!hasAlpha) {
-    for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
-      rgb[q] = rgba[p];
-      rgb[q + 1] = rgba[p + 1];
-      rgb[q + 2] = rgba[p + 2];
-    }
-    return { data: rgb };
-  }
   let seeThrough = 0;
   let weight = 0;
   let luma = 0;

@@ -9,7 +9,7 @@ import { loadDeepNetwork, loadDeepScorer, lowDetailFrom, moderateOffline, modera
 import { BACKBONE } from './deep/model';
 import type { ModerationThresholds } from './deep/nsfw';
 import { explainOverall, scoreLocalDeferred, withSizeRules, type LocalScore } from './local';
-import { defectPenalty, fittedDefects, roundedFamilies } from './local/defects';
+import { defectPenalty, fittedDefects, pointsByCause } from './local/defects';
 import { extractFeatures } from './local/features';
 import type { Scorer, ScorerOutput } from './types';
 
@@ -54,10 +54,7 @@ export function embeddedScorer(config: EmbeddedConfig): EmbeddedScorer {
           reasons,
           score: sized.score,
           opinion: deep.score,
-          penalties: {
-            ...roundedFamilies(defects),
-            ...(sized.sizePoints >= 0.05 ? { size: Math.round(sized.sizePoints * 10) / 10 } : {}),
-          },
+          penalties: pointsByCause<keyof LocalScore['penalties']>({ ...defects.byFamily, size: sized.sizePoints }),
           version: deep.version,
           raw: { nsfw: deep.nsfw },
           ...(config.moderation

@@ -15,7 +15,7 @@ import { z } from 'zod';
 
 import type { WorkingImage } from '../../prepare/decode';
 import defectsJson from './defects.json';
-import type { DimensionName, Dimensions } from './features';
+import type { DimensionName, Dimensions, MonochromeStats } from './features';
 
 export const DEFECT_FAMILIES = [
   'noise',
@@ -155,41 +155,38 @@ export function defectBasis(measures: DefectMeasures): Float64Array {
 // Bound once: in a vm context (jest) a global `Math.abs` lookup per pixel is ~100× slower.
 const { abs: mathAbs } = Math;
 
-/** Grey-world and grey-edge casts of the overview (see DefectMeasures), in one pass. */
-function castsOf(image: WorkingImage): { colourCast: number; edgeCast: number } {
+/**
+ * Grey-edge cast of the overview (see DefectMeasures); the grey-world cast is the monochrome
+ * check's mean chroma, already measured.
+ */
+function edgeCastOf(image: WorkingImage): number {
   const { data, width, height } = image;
-  let a = 0;
-  let b = 0;
   let edgeR = 0;
   let edgeG = 0;
   let edgeB = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+  for (let y = 0; y < height - 1; y++) {
+    for (let x = 0; x < width - 1; x++) {
       const i = (y * width + x) * 3;
-      a += data[i] - data[i + 1];
-      b += 0.5 * (data[i] + data[i + 1]) - data[i + 2];
-      if (x + 1 < width && y + 1 < height) {
-        const right = i + 3;
-        const below = i + 3 * width;
-        edgeR += mathAbs(data[right] - data[i]) + mathAbs(data[below] - data[i]);
-        edgeG += mathAbs(data[right + 1] - data[i + 1]) + mathAbs(data[below + 1] - data[i + 1]);
-        edgeB += mathAbs(data[right + 2] - data[i + 2]) + mathAbs(data[below + 2] - data[i + 2]);
-      }
+      const right = i + 3;
+      const below = i + 3 * width;
+      edgeR += mathAbs(data[right] - data[i]) + mathAbs(data[below] - data[i]);
+      edgeG += mathAbs(data[right + 1] - data[i + 1]) + mathAbs(data[below + 1] - data[i + 1]);
+      edgeB += mathAbs(data[right + 2] - data[i + 2]) + mathAbs(data[below + 2] - data[i + 2]);
     }
   }
-  const count = width * height;
   const g = edgeG + 1;
-  return {
-    colourCast: Math.hypot(a / count, b / count) / 255,
-    edgeCast: Math.hypot(Math.log((edgeR + 1) / g), Math.log((edgeB + 1) / g)),
-  };
+  return Math.hypot(Math.log((edgeR + 1) / g), Math.log((edgeB + 1) / g));
 }
 
 /**
  * The measurements, from the overview's raw features (extractFeatures' names) and the 100 %
  * evidence. Pixels made in memory carry no 100 % evidence: those measures read as clean.
  */
-export function measureDefects(image: WorkingImage, raw: Record<string, number>, monochrome: boolean): DefectMeasures {
+export function measureDefects(
+  image: WorkingImage,
+  raw: Record<string, number>,
+  tint: Pick<MonochromeStats, 'meanChroma' | 'monochrome'>,
+): DefectMeasures {
   const native = image.native;
   return {
     noiseSigma: native?.noiseSigma ?? 0,
@@ -202,9 +199,10 @@ export function measureDefects(image: WorkingImage, raw: Record<string, number>,
     shadowClip: raw.shadowClip,
     brightness: raw.meanLuma,
     tonalRange: raw.tonalRange,
-    ...castsOf(image),
+    colourCast: tint.meanChroma / 255,
+    edgeCast: edgeCastOf(image),
     colourfulness: raw.colourfulness,
-    monochrome: monochrome ? 1 : 0,
+    monochrome: tint.monochrome ? 1 : 0,
   };
 }
 
@@ -233,6 +231,7 @@ export function defectPenalty(
 export const DEFECT_REASON_POINTS = 3;
 
 const levels = (value: number): string => value.toFixed(value < 10 ? 1 : 0);
+const percent = (fraction: number): string => `${Math.round(100 * fraction)} %`;
 
 /** The dimension each family's points belong to (a colour cast has none of its own). */
 const FAMILY_DIMENSION: Partial<Record<DefectFamily, DimensionName>> = {
@@ -258,7 +257,6 @@ export function dimensionsWithDefects(dimensions: Dimensions, penalty: DefectPen
   }
   return out;
 }
-const percent = (fraction: number): string => `${Math.round(100 * fraction)} %`;
 
 /**
  * Short reasons, by the dimension each family belongs to, for the families that cost points.
@@ -305,11 +303,13 @@ export function defectReasons(
   return merged;
 }
 
-/** Points by family (those that cost anything, one decimal), as scorer details show them. */
-export function roundedFamilies(penalty: DefectPenalty): Partial<Record<DefectFamily, number>> {
-  const out: Partial<Record<DefectFamily, number>> = {};
-  for (const family of DEFECT_FAMILIES) {
-    if (penalty.byFamily[family] >= 0.05) out[family] = Math.round(penalty.byFamily[family] * 10) / 10;
+/** Points by cause as scorer details show them: those that cost anything, one decimal. */
+export function pointsByCause<Cause extends string>(
+  points: Partial<Record<Cause, number>>,
+): Partial<Record<Cause, number>> {
+  const out: Partial<Record<Cause, number>> = {};
+  for (const [cause, value] of Object.entries(points) as Array<[Cause, number | undefined]>) {
+    if (value !== undefined && value >= 0.05) out[cause] = Math.round(value * 10) / 10;
   }
   return out;
 }

@@ -973,6 +973,8 @@ export interface MonochromeStats {
    * toned prints (one hue, any strength), tens of levels as soon as a second hue appears.
    */
   offTintP95: number;
+  /** Chroma of the mean colour, in levels: how far the image as a whole leans off grey. */
+  meanChroma: number;
   /** offTintP95 ≤ MONOCHROME_OFF_TINT: judged as a black-and-white photo. */
   monochrome: boolean;
 }
@@ -1016,7 +1018,7 @@ export function measureMonochrome(image: WorkingImage): MonochromeStats {
   }
   const chromaP95 = histogramPercentile(chromaHistogram, count, 0.95);
   const offTintP95 = histogramPercentile(offHistogram, count, 0.95);
-  return { chromaP95, offTintP95, monochrome: offTintP95 <= MONOCHROME_OFF_TINT };
+  return { chromaP95, offTintP95, meanChroma, monochrome: offTintP95 <= MONOCHROME_OFF_TINT };
 }
 
 // ---------------------------------------------------------------------------------------------

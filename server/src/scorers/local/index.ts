@@ -12,6 +12,7 @@ import {
   defectReasons,
   dimensionsWithDefects,
   measureDefects,
+  pointsByCause,
   type DefectFamily,
   type DefectMeasures,
 } from './defects';
@@ -228,8 +229,9 @@ function scoreMeasured(
   { raw, dimensions: overviewDimensions }: ReturnType<typeof extractFeatures>,
   options: LocalOptions,
 ): LocalScore {
-  const { monochrome } = measureMonochrome(image);
-  const measures = measureDefects(image, raw, monochrome);
+  const tint = measureMonochrome(image);
+  const { monochrome } = tint;
+  const measures = measureDefects(image, raw, tint);
   const defects = defectPenalty(measures);
   const dimensions = dimensionsWithDefects(overviewDimensions, defects);
   const size = sizeEffect(image.originalWidth, image.originalHeight, options);
@@ -240,12 +242,11 @@ function scoreMeasured(
   const beforeSize = opinion - grain - defects.points;
   const predicted = applySize(beforeSize, size);
   const score = finalScore(predicted);
-  const penalties: LocalScore['penalties'] = {};
-  for (const [cause, points] of [['grain', grain], ...Object.entries(defects.byFamily), ['size', beforeSize - predicted]] as Array<
-    [keyof LocalScore['penalties'], number]
-  >) {
-    if (points >= 0.05) penalties[cause] = round1(points);
-  }
+  const penalties = pointsByCause<keyof LocalScore['penalties']>({
+    grain,
+    ...defects.byFamily,
+    size: beforeSize - predicted,
+  });
   // The overview's reasons for what it saw; the damage seen at 100 % explains the readings it lowered.
   const explained = explainDimensions(overviewDimensions, raw, monochrome);
   const reasons: LocalScore['reasons'] = { ...explained, ...defectReasons(measures, defects, explained) };
