@@ -145,21 +145,22 @@ function measureBlock(luma: Float32Array, stride: number, left: number, top: num
   let repeats = 0;
   // Every other row: the block's statistics move very little, and it halves the cost.
   for (let y = top + 1; y < top + BLOCK - 1; y += 2) {
-    const row = y * stride;
+    // A 3×3 window slides along the row: each step loads only its new column.
+    let i = y * stride + left;
+    let upLeft = luma[i - stride],
+      up = luma[i - stride + 1],
+      middleLeft = luma[i],
+      c = luma[i + 1],
+      downLeft = luma[i + stride],
+      down = luma[i + stride + 1];
     for (let x = left + 1; x < left + BLOCK - 1; x++) {
-      const i = row + x;
-      const c = luma[i];
-      const up = luma[i - stride];
-      const down = luma[i + stride];
-      const laplacian =
-        luma[i - stride - 1] +
-        luma[i - stride + 1] +
-        luma[i + stride - 1] +
-        luma[i + stride + 1] -
-        2 * (up + down + luma[i - 1] + luma[i + 1]) +
-        4 * c;
+      i++;
+      const upRight = luma[i - stride + 1],
+        right = luma[i + 1],
+        downRight = luma[i + stride + 1];
+      const laplacian = upLeft + upRight + downLeft + downRight - 2 * (up + down + middleLeft + right) + 4 * c;
       immerkaer += laplacian < 0 ? -laplacian : laplacian;
-      const dx = luma[i + 1] - c;
+      const dx = right - c;
       const dy = down - c;
       const adx = dx < 0 ? -dx : dx;
       const ady = dy < 0 ? -dy : dy;
@@ -167,6 +168,12 @@ function measureBlock(luma: Float32Array, stride: number, left: number, top: num
       fineEnergy += dx * dx + dy * dy;
       repeats += (adx < 1 ? 1 : 0) + (ady < 1 ? 1 : 0);
       sum += c;
+      upLeft = up;
+      up = upRight;
+      middleLeft = c;
+      c = right;
+      downLeft = down;
+      down = downRight;
     }
   }
   const inner = ((BLOCK - 2) / 2) * (BLOCK - 2);
@@ -303,19 +310,29 @@ export interface NativeInput {
 /** Reads the 100 % evidence: the JPEG header's tables, and one band of stored rows (or the overview). */
 export async function readNativeEvidence(input: NativeInput): Promise<NativeEvidence> {
   const { source, overview, storedWidth, storedHeight } = input;
-  const head = input.format === 'jpeg' ? await headerBytes(source) : null;
-  const jpegQuality = head ? estimateJpegQuality(head) : null;
+  const quality = input.format === 'jpeg' ? headerBytes(source).then(qualityOf) : Promise.resolve(null);
   const atStoredSize = overview.width * overview.height >= storedWidth * storedHeight;
   if (atStoredSize) {
-    return { from: 'overview', top: 0, jpegQuality, ...measureNative(overview.data, overview.width, overview.height, 3) };
+    return {
+      from: 'overview',
+      top: 0,
+      jpegQuality: await quality,
+      ...measureNative(overview.data, overview.width, overview.height, 3),
+    };
   }
   const rows = Math.min(BAND_ROWS, storedHeight);
   const top = chooseBandTop(storedRowDetail(overview, input.orientation), storedHeight, rows);
   const columns = Math.min(BAND_MAX_COLUMNS, storedWidth);
   const left = Math.floor((storedWidth - columns) / 2);
-  const { data, info } = await openImage(source, input.maxInputPixels)
-    .extract({ left, top, width: columns, height: rows })
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
+  // The band starts decoding while the header of a file is read, not after.
+  const [jpegQuality, { data, info }] = await Promise.all([
+    quality,
+    openImage(source, input.maxInputPixels)
+      .extract({ left, top, width: columns, height: rows })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true }),
+  ]);
   return { from: 'band', top, jpegQuality, ...measureNative(data, info.width, info.height, info.channels) };
 }
+
+const qualityOf = (head: Uint8Array | null): number | null => (head ? estimateJpegQuality(head) : null);

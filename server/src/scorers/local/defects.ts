@@ -14,6 +14,7 @@
 import { z } from 'zod';
 
 import type { WorkingImage } from '../../prepare/decode';
+import type { NativeEvidence } from '../../prepare/native';
 import defectsJson from './defects.json';
 import type { DimensionName, Dimensions, MonochromeStats } from './features';
 
@@ -164,37 +165,44 @@ function edgeCastOf(image: WorkingImage): number {
   let edgeR = 0;
   let edgeG = 0;
   let edgeB = 0;
+  const stride = 3 * width;
   for (let y = 0; y < height - 1; y++) {
-    for (let x = 0; x < width - 1; x++) {
-      const i = (y * width + x) * 3;
-      const right = i + 3;
-      const below = i + 3 * width;
-      edgeR += mathAbs(data[right] - data[i]) + mathAbs(data[below] - data[i]);
-      edgeG += mathAbs(data[right + 1] - data[i + 1]) + mathAbs(data[below + 1] - data[i + 1]);
-      edgeB += mathAbs(data[right + 2] - data[i + 2]) + mathAbs(data[below + 2] - data[i + 2]);
+    // The right neighbour is the next pixel: carried over, so each step loads two pixels, not three.
+    let i = y * stride;
+    let r = data[i],
+      g = data[i + 1],
+      b = data[i + 2];
+    for (let x = 0; x < width - 1; x++, i += 3) {
+      const rightR = data[i + 3],
+        rightG = data[i + 4],
+        rightB = data[i + 5];
+      const below = i + stride;
+      edgeR += mathAbs(rightR - r) + mathAbs(data[below] - r);
+      edgeG += mathAbs(rightG - g) + mathAbs(data[below + 1] - g);
+      edgeB += mathAbs(rightB - b) + mathAbs(data[below + 2] - b);
+      r = rightR;
+      g = rightG;
+      b = rightB;
     }
   }
   const g = edgeG + 1;
   return Math.hypot(Math.log((edgeR + 1) / g), Math.log((edgeB + 1) / g));
 }
 
+/** The measures only the 100 % evidence gives (prepare/native.ts). */
+type NativeMeasure = 'noiseSigma' | 'jpegLoss' | 'blockiness' | 'fineDetail' | 'fineDetailMedian' | 'repeatShare';
+export type OverviewDefectMeasures = Omit<DefectMeasures, NativeMeasure>;
+
 /**
- * The measurements, from the overview's raw features (extractFeatures' names) and the 100 %
- * evidence. Pixels made in memory carry no 100 % evidence: those measures read as clean.
+ * The measurements from the overview alone, from its raw features (extractFeatures' names):
+ * taken while the 100 % band is still being decoded (scoreLocalDeferred).
  */
-export function measureDefects(
+export function measureOverviewDefects(
   image: WorkingImage,
   raw: Record<string, number>,
   tint: Pick<MonochromeStats, 'meanChroma' | 'monochrome'>,
-): DefectMeasures {
-  const native = image.native;
+): OverviewDefectMeasures {
   return {
-    noiseSigma: native?.noiseSigma ?? 0,
-    jpegLoss: native?.jpegQuality == null ? 0 : 100 - native.jpegQuality,
-    blockiness: native?.blockiness ?? 1,
-    fineDetail: native?.fineDetail ?? 0.5,
-    fineDetailMedian: native?.fineDetailMedian ?? 0.5,
-    repeatShare: native?.repeatShare ?? 0,
     highlightClip: raw.highlightClip,
     shadowClip: raw.shadowClip,
     brightness: raw.meanLuma,
@@ -204,6 +212,34 @@ export function measureDefects(
     colourfulness: raw.colourfulness,
     monochrome: tint.monochrome ? 1 : 0,
   };
+}
+
+/**
+ * All the measurements: the overview's and the 100 % evidence. Pixels made in memory carry no
+ * 100 % evidence: those measures read as clean.
+ */
+export function withNativeEvidence(
+  overview: OverviewDefectMeasures,
+  native: NativeEvidence | undefined,
+): DefectMeasures {
+  return {
+    noiseSigma: native?.noiseSigma ?? 0,
+    jpegLoss: native?.jpegQuality == null ? 0 : 100 - native.jpegQuality,
+    blockiness: native?.blockiness ?? 1,
+    fineDetail: native?.fineDetail ?? 0.5,
+    fineDetailMedian: native?.fineDetailMedian ?? 0.5,
+    repeatShare: native?.repeatShare ?? 0,
+    ...overview,
+  };
+}
+
+/** Both at once, for an image whose 100 % evidence is already read. */
+export function measureDefects(
+  image: WorkingImage,
+  raw: Record<string, number>,
+  tint: Pick<MonochromeStats, 'meanChroma' | 'monochrome'>,
+): DefectMeasures {
+  return withNativeEvidence(measureOverviewDefects(image, raw, tint), image.native);
 }
 
 export interface DefectPenalty {

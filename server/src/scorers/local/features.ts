@@ -28,6 +28,14 @@ export type Dimensions = Record<DimensionName, number>;
 export interface ImageFeatures {
   raw: Record<string, number>;
   dimensions: Dimensions;
+  /** Mean colour on the opponent axes, for measureMonochrome (the colour pass already summed it). */
+  meanOpponent: OpponentMean;
+}
+
+/** Mean of r − g and of (r + g)/2 − b over the image, in 8-bit levels. */
+export interface OpponentMean {
+  rg: number;
+  yb: number;
 }
 
 /** A luminance plane in 0–255 (gamma-encoded, as displayed). */
@@ -43,7 +51,15 @@ interface Plane {
 // Module-level bindings for the Math functions used in per-pixel loops: where the global
 // object is a vm context's (jest), every `Math.x(…)` is a slow global lookup (~100× slower
 // loops); a local binding is as fast as plain Node everywhere.
-const { min: mathMin, max: mathMax, abs: mathAbs, sqrt: mathSqrt, floor: mathFloor, sign: mathSign } = Math;
+const {
+  min: mathMin,
+  max: mathMax,
+  abs: mathAbs,
+  sqrt: mathSqrt,
+  floor: mathFloor,
+  sign: mathSign,
+  fround: mathFround,
+} = Math;
 
 function clamp(value: number, low: number, high: number): number {
   return value < low ? low : value > high ? high : value;
@@ -299,10 +315,11 @@ function scratch(slot: string, length: number): Float32Array {
 }
 
 /**
- * Local mean and local mean of squares in one separable pass pair (edges replicated): the
- * row pass blurs the plane and its squares together, so the squares are never stored.
+ * The row pass of the local mean and local mean of squares (edges replicated): it blurs the
+ * plane and its squares together, so the squares are never stored. normaliseContrast does
+ * the column pass.
  */
-function localMoments(plane: Plane): { mean: Float32Array; meanOfSquares: Float32Array } {
+function rowMoments(plane: Plane): { rowMean: Float32Array; rowSquares: Float32Array } {
   const { values, width, height } = plane;
   const count = width * height;
   const rowMean = scratch('rowMean', count);
@@ -335,11 +352,7 @@ function localMoments(plane: Plane): { mean: Float32Array; meanOfSquares: Float3
       }
     }
   }
-  const mean = scratch('localMean', count);
-  const meanOfSquares = scratch('localMeanOfSquares', count);
-  blurColumns(rowMean, width, height, mean);
-  blurColumns(rowSquares, width, height, meanOfSquares);
-  return { mean, meanOfSquares };
+  return { rowMean, rowSquares };
 }
 
 /** Column pass of the binomial blur, edges replicated. */
@@ -388,6 +401,7 @@ function halve(plane: Plane): Plane {
 
 interface ColourStats {
   luma: Plane;
+  meanOpponent: OpponentMean;
   lumaHistogram: Uint32Array;
   meanLuma: number;
   lumaStd: number;
@@ -475,6 +489,7 @@ function measureColour(image: WorkingImage): ColourStats {
   const meanLuma = sums[SUM_LUMA] / count;
   return {
     luma: { values: luma, width, height },
+    meanOpponent: { rg: meanRg, yb: meanYb },
     lumaHistogram: histogram,
     meanLuma,
     lumaStd: mathSqrt(mathMax(0, sums[SUM_LUMA2] / count - meanLuma * meanLuma)),
@@ -564,12 +579,18 @@ function accumulateDetail(luma: Plane, sums: DetailAccumulators): Float64Array {
   for (let y = 1; y < height - 1; y++) {
     const tileBase = tileRow[y];
     const blockBase = blockRow[y];
-    for (let x = 1, i = y * width + 1; x < width - 1; x++, i++) {
-      const centre = values[i];
-      const left = values[i - 1],
+    // A 3×3 window slides along the row: each step loads only its new column.
+    const start = y * width;
+    let upLeft = values[start - width],
+      up = values[start - width + 1],
+      left = values[start],
+      centre = values[start + 1],
+      downLeft = values[start + width],
+      down = values[start + width + 1];
+    for (let x = 1, i = start + 1; x < width - 1; x++, i++) {
+      const upRight = values[i - width + 1],
         right = values[i + 1],
-        up = values[i - width],
-        down = values[i + width];
+        downRight = values[i + width + 1];
       const laplacian = left + right + up + down - 4 * centre;
       const energy = laplacian * laplacian;
       laplacianSum += laplacian;
@@ -586,11 +607,17 @@ function accumulateDetail(luma: Plane, sums: DetailAccumulators): Float64Array {
       gradientHistogram[mathMin(511, gradient | 0)]++;
 
       // Immerkær (1996): [1 -2 1; -2 4 -2; 1 -2 1] cancels linear ramps and leaves noise.
-      const corners = values[i - width - 1] + values[i - width + 1] + values[i + width - 1] + values[i + width + 1];
+      const corners = upLeft + upRight + downLeft + downRight;
       const response = corners - 2 * (left + right + up + down) + 4 * centre;
       const block = blockBase + blockColumn[x];
       blockNoise[block] += mathAbs(response);
       blockCount[block]++;
+      upLeft = up;
+      up = upRight;
+      left = centre;
+      centre = right;
+      downLeft = down;
+      down = downRight;
     }
   }
   return Float64Array.of(laplacianSum, laplacianSquares, interior, forwardEnergy);
@@ -736,18 +763,43 @@ function gradientEnergy(plane: Plane): number {
   return count > 0 ? sum / count : 0;
 }
 
-/** Writes MSCN coefficients (I − μ) / (σ + 1) into `out`; returns the sum of local σ. */
-function normaliseContrast(
-  values: Float32Array,
-  mean: Float32Array,
-  meanOfSquares: Float32Array,
-  out: Float32Array,
-): number {
+/**
+ * Writes MSCN coefficients (I − μ) / (σ + 1) into `out`; returns the sum of local σ. μ and
+ * the local mean of squares come from the column pass over rowMoments' planes, done here per
+ * pixel (rounded to float32 as a stored plane would be) so that neither is written out.
+ */
+function normaliseContrast(plane: Plane, rowMean: Float32Array, rowSquares: Float32Array, out: Float32Array): number {
+  const { values, width, height } = plane;
+  const k0 = BINOMIAL_5[0],
+    k1 = BINOMIAL_5[1],
+    k2 = BINOMIAL_5[2];
+  const w2 = 2 * width;
   let deviationSum = 0;
-  for (let i = 0; i < values.length; i++) {
-    const deviation = mathSqrt(mathMax(0, meanOfSquares[i] - mean[i] * mean[i]));
-    deviationSum += deviation;
-    out[i] = (values[i] - mean[i]) / (deviation + 1);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    if (y >= 2 && y < height - 2) {
+      for (let i = row; i < row + width; i++) {
+        const mean = mathFround(
+          k0 * (rowMean[i - w2] + rowMean[i + w2]) + k1 * (rowMean[i - width] + rowMean[i + width]) + k2 * rowMean[i],
+        );
+        const meanOfSquares = mathFround(
+          k0 * (rowSquares[i - w2] + rowSquares[i + w2]) +
+            k1 * (rowSquares[i - width] + rowSquares[i + width]) +
+            k2 * rowSquares[i],
+        );
+        const deviation = mathSqrt(mathMax(0, meanOfSquares - mean * mean));
+        deviationSum += deviation;
+        out[i] = (values[i] - mean) / (deviation + 1);
+      }
+    } else {
+      for (let x = 0; x < width; x++) {
+        const mean = mathFround(edgeTap(rowMean, x, y, height, width));
+        const meanOfSquares = mathFround(edgeTap(rowSquares, x, y, height, width));
+        const deviation = mathSqrt(mathMax(0, meanOfSquares - mean * mean));
+        deviationSum += deviation;
+        out[row + x] = (values[row + x] - mean) / (deviation + 1);
+      }
+    }
   }
   return deviationSum;
 }
@@ -782,10 +834,10 @@ interface NaturalSceneStats {
  * distribution and of the products of neighbouring coefficients.
  */
 function measureNaturalScene(plane: Plane, prefix: string): NaturalSceneStats {
-  const { values, width, height } = plane;
-  const { mean, meanOfSquares } = localMoments(plane);
-  const mscn = meanOfSquares; // overwritten in place: each element is read before it is replaced
-  const deviationSum = normaliseContrast(values, mean, meanOfSquares, mscn);
+  const { width, height } = plane;
+  const { rowMean, rowSquares } = rowMoments(plane);
+  const mscn = scratch('mscn', width * height);
+  const deviationSum = normaliseContrast(plane, rowMean, rowSquares, mscn);
 
   const features: Record<string, number> = {};
   const coefficients = fitGgd(coefficientMoments(mscn));
@@ -965,17 +1017,14 @@ function localEntropy(plane: Plane): { mean: number; p10: number; p90: number } 
 
 /** How far the colours of an image stray from a single tint, for telling black-and-white prints apart. */
 export interface MonochromeStats {
-  /** 95th percentile of per-pixel chroma, in 8-bit levels (opponent axes r − g and (r + g)/2 − b). */
-  chromaP95: number;
-  /**
-   * 95th percentile of each pixel's chroma distance from the image's mean tint (the half-line
-   * from grey through the mean chroma), in levels: ≈ 0 for greyscale and for sepia or other
-   * toned prints (one hue, any strength), tens of levels as soon as a second hue appears.
-   */
-  offTintP95: number;
   /** Chroma of the mean colour, in levels: how far the image as a whole leans off grey. */
   meanChroma: number;
-  /** offTintP95 ≤ MONOCHROME_OFF_TINT: judged as a black-and-white photo. */
+  /**
+   * At least 95 % of the pixels lie within MONOCHROME_OFF_TINT levels (truncated) of the
+   * image's mean tint, the half-line from grey through the mean chroma (opponent axes r − g
+   * and (r + g)/2 − b): greyscale and sepia or other toned prints (one hue, any strength)
+   * read ≈ 0, a second hue tens of levels. Judged as a black-and-white photo.
+   */
   monochrome: boolean;
 }
 
@@ -987,10 +1036,8 @@ export interface MonochromeStats {
  */
 export const MONOCHROME_OFF_TINT = 2;
 
-const CHROMA_BINS = 512;
-
-/** Two passes over the RGB bytes of the working image; ≈ 2 ms at 512 px. */
-export function measureMonochrome(image: WorkingImage): MonochromeStats {
+/** The mean opponent colour, for callers without extractFeatures' (one pass over the RGB bytes). */
+function opponentMeanOf(image: WorkingImage): OpponentMean {
   const { data } = image;
   const count = image.width * image.height;
   let sumA = 0,
@@ -999,26 +1046,34 @@ export function measureMonochrome(image: WorkingImage): MonochromeStats {
     sumA += data[i] - data[i + 1];
     sumB += 0.5 * (data[i] + data[i + 1]) - data[i + 2];
   }
-  const meanA = sumA / count,
-    meanB = sumB / count;
-  const meanChroma = Math.hypot(meanA, meanB);
+  return { rg: sumA / count, yb: sumB / count };
+}
+
+/**
+ * One pass over the RGB bytes at most, and for a colour photo usually a small part of one: it
+ * stops as soon as more than 5 % of the pixels lie off the tint, which settles the answer.
+ */
+export function measureMonochrome(image: WorkingImage, mean: OpponentMean = opponentMeanOf(image)): MonochromeStats {
+  const { data } = image;
+  const count = image.width * image.height;
+  const meanChroma = Math.hypot(mean.rg, mean.yb);
   // Unit vector of the tint; a grey image has none, and every pixel's distance is its chroma.
-  const ux = meanChroma > 0.5 ? meanA / meanChroma : 0,
-    uy = meanChroma > 0.5 ? meanB / meanChroma : 0;
-  const chromaHistogram = new Uint32Array(CHROMA_BINS);
-  const offHistogram = new Uint32Array(CHROMA_BINS);
+  const ux = meanChroma > 0.5 ? mean.rg / meanChroma : 0,
+    uy = meanChroma > 0.5 ? mean.yb / meanChroma : 0;
+  // A pixel is near when its distance truncates to at most MONOCHROME_OFF_TINT levels; the
+  // photo is monochrome when the near ones reach 95 % (the 95th percentile of the distance).
+  const limit = MONOCHROME_OFF_TINT + 1;
+  const needed = 0.95 * count;
+  let far = 0;
   for (let i = 0; i < count * 3; i += 3) {
     const a = data[i] - data[i + 1];
     const b = 0.5 * (data[i] + data[i + 1]) - data[i + 2];
-    const chroma = mathSqrt(a * a + b * b);
-    const along = a * ux + b * uy;
-    const off = along > 0 ? mathAbs(a * uy - b * ux) : chroma;
-    chromaHistogram[mathMin(CHROMA_BINS - 1, chroma | 0)]++;
-    offHistogram[mathMin(CHROMA_BINS - 1, off | 0)]++;
+    // Off the half-line: the distance to it, or to grey when the pixel leans the other way
+    // (compared squared: no square root per pixel).
+    const near = a * ux + b * uy > 0 ? mathAbs(a * uy - b * ux) < limit : a * a + b * b < limit * limit;
+    if (!near && count - ++far < needed) return { meanChroma, monochrome: false };
   }
-  const chromaP95 = histogramPercentile(chromaHistogram, count, 0.95);
-  const offTintP95 = histogramPercentile(offHistogram, count, 0.95);
-  return { chromaP95, offTintP95, meanChroma, monochrome: offTintP95 <= MONOCHROME_OFF_TINT };
+  return { meanChroma, monochrome: count - far >= needed };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1163,5 +1218,5 @@ export function extractFeatures(image: WorkingImage): ImageFeatures {
     compression: compressionDimension(blockRatio),
     resolution: resolutionDimension(megapixels),
   };
-  return { raw, dimensions };
+  return { raw, dimensions, meanOpponent: colour.meanOpponent };
 }

@@ -11,12 +11,20 @@ import {
   defectPenalty,
   defectReasons,
   dimensionsWithDefects,
-  measureDefects,
+  measureOverviewDefects,
   pointsByCause,
+  withNativeEvidence,
   type DefectFamily,
   type DefectMeasures,
+  type OverviewDefectMeasures,
 } from './defects';
-import { extractFeatures, measureMonochrome, type Dimensions } from './features';
+import {
+  extractFeatures,
+  measureMonochrome,
+  type Dimensions,
+  type ImageFeatures,
+  type MonochromeStats,
+} from './features';
 import modelJson from './model.json';
 import { explainDimensions, explainOverall, explainSize, type Reasons } from './reasons';
 import { applySize, enlargedForModel, modelView, resolutionReading, sizeEffect, type SizeOptions } from './size';
@@ -211,33 +219,55 @@ export function finalScore(predicted: number): number {
 
 /** Scores a decoded working image. Pure and deterministic. */
 export function scoreLocal(image: WorkingImage, options: LocalOptions = {}): LocalScore {
-  return scoreMeasured(image, extractFeatures(image), options);
+  return scoreMeasured(image, measureOverview(image), options);
 }
 
 /**
- * The same score for an image from decodeWorkingImageDeferred: the overview is measured while
- * libvips still decodes the 100 % band, which is then awaited.
+ * The same score for an image from decodeWorkingImageDeferred: everything the overview alone
+ * decides is measured while libvips still decodes the 100 % band, which is then awaited.
  */
 export async function scoreLocalDeferred(image: WorkingImage, options: LocalOptions = {}): Promise<LocalScore> {
-  const features = extractFeatures(image);
+  const overview = measureOverview(image);
   const native = image.native ?? (await image.pendingNative);
-  return scoreMeasured(native ? { ...image, native } : image, features, options);
+  return scoreMeasured(native ? { ...image, native } : image, overview, options);
+}
+
+/** What the overview alone decides: its features, the tint, its defect measures, the model's opinion. */
+interface OverviewMeasurements {
+  features: ImageFeatures;
+  tint: MonochromeStats;
+  measures: OverviewDefectMeasures;
+  opinion: number;
+}
+
+function measureOverview(image: WorkingImage): OverviewMeasurements {
+  const features = extractFeatures(image);
+  const tint = measureMonochrome(image, features.meanOpponent);
+  return {
+    features,
+    tint,
+    measures: measureOverviewDefects(image, features.raw, tint),
+    opinion: predictOpinionScore(modelInput(image, features.raw, tint.monochrome)),
+  };
 }
 
 function scoreMeasured(
   image: WorkingImage,
-  { raw, dimensions: overviewDimensions }: ReturnType<typeof extractFeatures>,
+  {
+    features: { raw, dimensions: overviewDimensions },
+    tint,
+    measures: overviewMeasures,
+    opinion,
+  }: OverviewMeasurements,
   options: LocalOptions,
 ): LocalScore {
-  const tint = measureMonochrome(image);
   const { monochrome } = tint;
-  const measures = measureDefects(image, raw, tint);
+  const measures = withNativeEvidence(overviewMeasures, image.native);
   const defects = defectPenalty(measures);
   const dimensions = dimensionsWithDefects(overviewDimensions, defects);
   const size = sizeEffect(image.originalWidth, image.originalHeight, options);
   dimensions.resolution = resolutionReading(size.megapixels, size.targetMegapixels);
   if (monochrome) dimensions.colourfulness = dimensions.saturation = MONOCHROME_COLOUR_READING;
-  const opinion = predictOpinionScore(modelInput(image, raw, monochrome));
   const grain = grainPenalty(raw.grainLog);
   const beforeSize = opinion - grain - defects.points;
   const predicted = applySize(beforeSize, size);
