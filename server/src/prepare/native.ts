@@ -62,21 +62,19 @@ function storedRowDetail(
   orientation: number,
 ): Float64Array {
   const { data, width, height } = overview;
-  const rows = new Float64Array(height);
-  const columns = new Float64Array(width);
-  for (let y = 0; y < height - 1; y++) {
-    for (let x = 0; x < width - 1; x++) {
-      const i = (y * width + x) * 3 + 1;
-      const magnitude = mathAbs(data[i + 3] - data[i]) + mathAbs(data[i + 3 * width] - data[i]);
-      rows[y] += magnitude;
-      columns[x] += magnitude;
-    }
-  }
   // Stored row r shows as displayed row r (1, 2), row h−1−r (3, 4), column r (5, 8) or column w−1−r (6, 7).
-  if (orientation === 3 || orientation === 4) return rows.reverse();
-  if (orientation === 5 || orientation === 8) return columns;
-  if (orientation === 6 || orientation === 7) return columns.reverse();
-  return rows;
+  const transposed = orientation >= 5 && orientation <= 8;
+  const detail = new Float64Array(transposed ? width : height);
+  for (let y = 0; y < height - 1; y++) {
+    let row = 0;
+    for (let x = 0, i = y * width * 3 + 1; x < width - 1; x++, i += 3) {
+      const magnitude = mathAbs(data[i + 3] - data[i]) + mathAbs(data[i + 3 * width] - data[i]);
+      if (transposed) detail[x] += magnitude;
+      else row += magnitude;
+    }
+    if (!transposed) detail[y] = row;
+  }
+  return orientation === 3 || orientation === 4 || orientation === 6 || orientation === 7 ? detail.reverse() : detail;
 }
 
 /**
