@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { rbacActions } from './permissions';
-import { resolveConfig } from './config';
+import { pluginConfig } from './config';
 import { subscribeScorePersistence } from './persistence';
 import { preloadEmbedded } from './scorers/embedded';
 import { installUploadHook } from './upload-hook';
@@ -14,7 +14,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
 
 /** Not awaited, so Strapi's boot is not delayed; the first upload awaits the same load. */
 function preloadDeepModel(strapi: Core.Strapi): void {
-  preloadEmbedded(resolveConfig(strapi.config.get('plugin::photo-score')).local).then(
+  preloadEmbedded(pluginConfig(strapi).local).then(
     (loaded) => {
       if (loaded) strapi.log.info(`[photo-score] embedded CNN loaded in ${loaded.loadMs} ms`);
     },

@@ -5,7 +5,7 @@ import type { PhotoScoreFields } from './attributes';
 import type { IncomingFile } from './prepare';
 import { withScoreFields } from './persistence';
 import type { Assessment } from './services/scoring';
-import type { RuntimeSettings } from './config';
+import { getService } from './get-service';
 
 type UploadData = { fileInfo?: unknown; [key: string]: unknown };
 type UploadFn = (
@@ -21,12 +21,6 @@ interface UploadService {
   upload: UploadFn;
   replace: ReplaceFn;
   [key: string]: unknown;
-}
-interface AssessService {
-  assess(file: IncomingFile, settings: RuntimeSettings): Promise<Assessment>;
-}
-interface SettingsService {
-  get(): Promise<RuntimeSettings>;
 }
 
 const asArray = <T>(value: T | T[] | undefined): T[] =>
@@ -67,8 +61,8 @@ function refusal(rejections: Rejection[]): Error {
  * route or caller reaches it. A request with any refused file stores none of its files.
  */
 export function installUploadHook(strapi: Core.Strapi): void {
-  const scoring = () => strapi.plugin('photo-score').service('scoring') as AssessService;
-  const settings = () => strapi.plugin('photo-score').service('settings') as SettingsService;
+  const scoring = () => getService(strapi, 'scoring');
+  const settings = () => getService(strapi, 'settings');
 
   /** The score fields of each file, in order, or throws the refusal when any file is refused. */
   const assessAll = async (files: IncomingFile[]): Promise<PhotoScoreFields[]> => {

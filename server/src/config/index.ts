@@ -1,3 +1,4 @@
+import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
 import { DEFAULT_MODERATION_THRESHOLDS } from '../scorers/deep/nsfw';
@@ -136,8 +137,20 @@ export const defaultConfig: z.input<typeof pluginConfigSchema> = {
   workingSize: 512,
 };
 
-/** The config with every default filled in, as the services use it. */
-export const resolveConfig = (raw: unknown): PluginConfig => pluginConfigSchema.parse(raw);
+const parsedConfigs = new WeakMap<Core.Strapi, PluginConfig>();
+
+/**
+ * The plugin's config with every default filled in, parsed once per Strapi instance (the
+ * validator below has already refused a bad one at boot). The only place the plugin reads it.
+ */
+export function pluginConfig(strapi: Core.Strapi): PluginConfig {
+  let config = parsedConfigs.get(strapi);
+  if (!config) {
+    config = pluginConfigSchema.parse(strapi.config.get('plugin::photo-score'));
+    parsedConfigs.set(strapi, config);
+  }
+  return config;
+}
 
 /** Formats zod issues as `key: message` lines so a bad config names what to fix. */
 export const describeIssues = (error: z.ZodError): string =>

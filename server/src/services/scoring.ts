@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { Core } from '@strapi/strapi';
 import type { PhotoScoreFields } from '../attributes';
 import { combine } from '../combiner';
-import { resolveConfig, type RuntimeSettings } from '../config';
+import { pluginConfig, type RuntimeSettings } from '../config';
+import { getService } from '../get-service';
 import { enrichmentFields, strongestModeration } from '../enrichment';
 import { decide, type Decision } from '../policy';
 import {
@@ -27,11 +28,6 @@ export type Assessment =
 
 type PreparedImage = Extract<PreparedUpload, { kind: 'image' }>;
 
-interface VendorsService {
-  run(id: VendorId, input: VendorInput, signal: AbortSignal): Promise<ScorerOutcome>;
-  weightOf(id: string): number;
-}
-
 const elapsed = (since: number): number => Math.round((performance.now() - since) * 10) / 10;
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -52,8 +48,8 @@ async function runScorer(scorer: Scorer, prepared: PreparedImage): Promise<Score
  * on the assessment.
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const config = resolveConfig(strapi.config.get('plugin::photo-score'));
-  const vendors = () => strapi.plugin('photo-score').service('vendors') as VendorsService;
+  const config = pluginConfig(strapi);
+  const vendors = () => getService(strapi, 'vendors');
   const usesVendors = config.scorers.some((id) => id !== 'local');
   const localScorer = embeddedScorer(config.local);
   const moderator = offlineModerator(config.local);

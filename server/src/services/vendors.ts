@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
-import { resolveConfig, type PluginConfig } from '../config';
+import { pluginConfig, type PluginConfig } from '../config';
+import { getService } from '../get-service';
 import { encodeForVendor, UnfitForVendorError } from '../prepare/for-vendor';
 import type { ImageSource } from '../prepare/source';
 import { ENRICHERS, VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
@@ -11,9 +12,8 @@ import { createBreaker } from '../vendor-http/breaker';
 import { instantiateVendor, type CommonVendorOptions, type VendorDefinition } from '../vendor-http/define';
 import { VendorError } from '../vendor-http/errors';
 import type { VendorImage, VendorScorer } from '../vendor-http/types';
-import { periodOverBudget, type default as vendorBudgets } from './vendor-budgets';
-import type vendorCache from './vendor-cache';
-import type { default as vendorState, VendorRecord } from './vendor-state';
+import { periodOverBudget } from './vendor-budgets';
+import type { VendorRecord } from './vendor-state';
 
 /** How long a vendor that reported its quota spent is left alone before it is tried again, unless an admin resumes it. */
 const QUOTA_SUSPENSION_MS = 60 * 60 * 1000;
@@ -89,14 +89,13 @@ type Vendor = ReturnType<typeof createVendor>;
  * shared by every Strapi process on it), and a circuit breaker per process.
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const config = resolveConfig(strapi.config.get('plugin::photo-score'));
+  const config = pluginConfig(strapi);
   const vendors = new Map<VendorId, Vendor>(
     VENDOR_IDS.filter((id) => config.vendors[id] !== undefined).map((id) => [id, createVendor(id, config)]),
   );
-  const service = <T>(name: string) => strapi.plugin('photo-score').service(name) as T;
-  const cache = () => service<ReturnType<typeof vendorCache>>('vendor-cache');
-  const budgets = () => service<ReturnType<typeof vendorBudgets>>('vendor-budgets');
-  const state = () => service<ReturnType<typeof vendorState>>('vendor-state');
+  const cache = () => getService(strapi, 'vendor-cache');
+  const budgets = () => getService(strapi, 'vendor-budgets');
+  const state = () => getService(strapi, 'vendor-state');
 
   /** Why the vendor may not be called now, short of its budget. */
   const blockedBy = (vendor: Vendor, { suspended }: VendorRecord, now = Date.now()): string | undefined => {

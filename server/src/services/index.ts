@@ -1,0 +1,20 @@
+import scoring from './scoring';
+import settings from './settings';
+import vendorBudgets from './vendor-budgets';
+import vendorCache from './vendor-cache';
+import vendorState from './vendor-state';
+import vendors from './vendors';
+
+/** The plugin's services by the name Strapi registers them under. */
+const services = {
+  scoring,
+  settings,
+  vendors,
+  'vendor-cache': vendorCache,
+  'vendor-budgets': vendorBudgets,
+  'vendor-state': vendorState,
+};
+
+export default services;
+
+export type Services = { [Name in keyof typeof services]: ReturnType<(typeof services)[Name]> };
