@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { rbacActions } from './permissions';
 import { pluginConfig } from './config';
-import { subscribeScorePersistence } from './persistence';
+import { subscribeScorePersistence } from './pipeline/persist';
 import { preloadEmbedded } from './scorers/embedded';
 import { installUploadHook } from './upload-hook';
 

@@ -2,9 +2,9 @@ import { rm } from 'node:fs/promises';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { PhotoScoreFields } from './attributes';
-import type { IncomingFile } from './prepare';
-import { withScoreFields } from './persistence';
-import type { Assessment } from './services/scoring';
+import type { Assessment } from './pipeline';
+import { withScoreFields } from './pipeline/persist';
+import type { IncomingFile } from './pipeline/prepare';
 import { getService } from './get-service';
 
 type UploadData = { fileInfo?: unknown; [key: string]: unknown };

@@ -1,4 +1,4 @@
-import scoring from './scoring';
+import scoring from '../pipeline';
 import settings from './settings';
 import vendorBudgets from './vendor-budgets';
 import vendorCache from './vendor-cache';

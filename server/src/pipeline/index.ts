@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Core } from '@strapi/strapi';
 import type { PhotoScoreFields } from '../attributes';
-import { combine } from '../combiner';
+import { combine } from './combine';
 import { pluginConfig, type RuntimeSettings } from '../config';
 import { getService } from '../get-service';
-import { enrichmentFields, strongestModeration } from '../enrichment';
-import { decide, type Decision } from '../policy';
+import { enrichmentFields, strongestModeration } from './enrich';
+import { decide, type Decision } from './policy';
 import {
   displayName,
   ImageTooLargeError,
@@ -13,14 +13,14 @@ import {
   UnreadableImageError,
   type IncomingFile,
   type PreparedUpload,
-} from '../prepare';
+} from './prepare';
 import { sha256File } from '../prepare/for-vendor';
 import { embeddedScorer, offlineModerator } from '../scorers/embedded';
 import { contentDetails, detectContent, skippedGraphicFields, type ContentVerdict } from '../scorers/content';
 import { scoreToClass } from '../scorers/score-class';
 import type { Scorer, ScorerOutcome } from '../scorers/types';
 import { ENRICHERS, type VendorId } from '../scorers/vendors';
-import type { VendorInput } from './vendors';
+import type { VendorInput } from '../services/vendors';
 
 export type Assessment =
   | { action: 'accept'; file: string; fields: PhotoScoreFields }

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Core } from '@strapi/strapi';
-import { FILE_UID, type PhotoScoreFields } from './attributes';
+import { FILE_UID, type PhotoScoreFields } from '../attributes';
 
 interface PendingScore {
   fields: PhotoScoreFields;

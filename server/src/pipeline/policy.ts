@@ -1,5 +1,5 @@
-import type { RuntimeSettings } from './config';
-import type { PhotoScoreStatus } from './attributes';
+import type { RuntimeSettings } from '../config';
+import type { PhotoScoreStatus } from '../attributes';
 
 export type Decision =
   | { action: 'accept'; status: Extract<PhotoScoreStatus, 'scored' | 'flagged' | 'failed'>; reason: string }

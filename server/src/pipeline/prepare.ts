@@ -1,7 +1,7 @@
-import { decodeWorkingImageDeferred, UnreadableImageError, type WorkingImage } from './decode';
-import { decodeHeic } from './heic';
-import type { ImageSource } from './source';
-import { DECODABLE_FORMATS, readHead, sniffImageFormat, type SniffedFormat } from './sniff';
+import { decodeWorkingImageDeferred, UnreadableImageError, type WorkingImage } from '../prepare/decode';
+import { decodeHeic } from '../prepare/heic';
+import type { ImageSource } from '../prepare/source';
+import { DECODABLE_FORMATS, readHead, sniffImageFormat, type SniffedFormat } from '../prepare/sniff';
 
 /** The shape of a file handed to Strapi's upload service (a formidable file, or one built by hand). */
 export interface IncomingFile {
