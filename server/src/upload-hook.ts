@@ -2,10 +2,10 @@ import { rm } from 'node:fs/promises';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { PhotoScoreFields } from './attributes';
+import { getService } from './get-service';
 import type { Assessment } from './pipeline';
 import { withScoreFields } from './pipeline/persist';
-import type { IncomingFile } from './pipeline/prepare';
-import { getService } from './get-service';
+import { fromUpload, type IncomingFile } from './pipeline/prepare';
 
 type UploadData = { fileInfo?: unknown; [key: string]: unknown };
 type UploadFn = (
@@ -61,7 +61,7 @@ function refusal(rejections: Rejection[]): Error {
  * route or caller reaches it. A request with any refused file stores none of its files.
  */
 export function installUploadHook(strapi: Core.Strapi): void {
-  const scoring = () => getService(strapi, 'scoring');
+  const pipeline = () => getService(strapi, 'pipeline');
   const settings = () => getService(strapi, 'settings');
 
   /** The score fields of each file, in order, or throws the refusal when any file is refused. */
@@ -69,7 +69,7 @@ export function installUploadHook(strapi: Core.Strapi): void {
     const current = await settings().get();
     const assessments: Assessment[] = [];
     // One at a time: decoding is CPU-bound and the machine's cores also serve other requests.
-    for (const file of files) assessments.push(await scoring().assess(file, current));
+    for (const file of files) assessments.push(await pipeline().assess(fromUpload(file), current));
     const rejections = assessments.filter((a): a is Rejection => a.action === 'reject');
     if (rejections.length > 0) {
       await discardRequestTempFiles(strapi, files);
@@ -77,7 +77,7 @@ export function installUploadHook(strapi: Core.Strapi): void {
       strapi.log.info(`[photo-score] ${error.message}`);
       throw error;
     }
-    return assessments.flatMap((a) => (a.action === 'accept' ? [a.fields] : []));
+    return assessments.flatMap((a) => (a.action === 'accept' ? [a.record] : []));
   };
 
   strapi.get('services').extend('plugin::upload.upload', (service: UploadService): UploadService => {

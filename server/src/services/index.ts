@@ -1,4 +1,4 @@
-import scoring from '../pipeline';
+import pipeline from './pipeline';
 import settings from './settings';
 import vendorBudgets from './vendor-budgets';
 import vendorCache from './vendor-cache';
@@ -7,7 +7,7 @@ import vendors from './vendors';
 
 /** The plugin's services by the name Strapi registers them under. */
 const services = {
-  scoring,
+  pipeline,
   settings,
   vendors,
   'vendor-cache': vendorCache,

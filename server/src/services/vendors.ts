@@ -4,8 +4,8 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { pluginConfig, type PluginConfig } from '../config';
 import { getService } from '../get-service';
-import { encodeForVendor, UnfitForVendorError } from '../prepare/for-vendor';
-import type { ImageSource } from '../prepare/source';
+import { elapsed, errorMessage, type VendorInput } from '../pipeline/score';
+import { UnfitForVendorError } from '../prepare/for-vendor';
 import { ENRICHERS, VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
 import type { ScorerOutcome } from '../scorers/types';
 import { createBreaker } from '../vendor-http/breaker';
@@ -18,26 +18,12 @@ import type { VendorRecord } from './vendor-state';
 /** How long a vendor that reported its quota spent is left alone before it is tried again, unless an admin resumes it. */
 const QUOTA_SUSPENSION_MS = 60 * 60 * 1000;
 
-/** The upload as the vendors need it: where its pixels are, its upright size, its hash. */
-export interface VendorInput {
-  source: ImageSource;
-  width: number;
-  height: number;
-  sha256: string;
-  /** One encoding per vendor image spec, shared by the vendors of one upload. */
-  encodings: Map<string, Promise<VendorImage>>;
-}
-
-const elapsed = (since: number) => Math.round((performance.now() - since) * 10) / 10;
-
 const deadlinePassed = (signal: AbortSignal) =>
   new Promise<never>((_, reject) => {
     const fail = () => reject(new VendorError('deadline', 'timeout', 'the upload deadline passed'));
     if (signal.aborted) fail();
     else signal.addEventListener('abort', fail, { once: true });
   });
-
-const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Options about how to reach a vendor, not about what it answers. */
 const TRANSPORT_OPTIONS = new Set([
@@ -121,16 +107,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { kind, message };
   };
 
-  const encodingFor = (vendor: Vendor, input: VendorInput): Promise<VendorImage> => {
-    const key = JSON.stringify(vendor.scorer.image);
-    let encoding = input.encodings.get(key);
-    if (!encoding) {
-      encoding = encodeForVendor(input.source, input, vendor.scorer.image, input.sha256, config.maxInputPixels);
-      input.encodings.set(key, encoding);
-    }
-    return encoding;
-  };
-
   const known = (id: string): Vendor => {
     const vendor = vendors.get(id as VendorId);
     if (!vendor) throw new errors.NotFoundError(`No vendor "${id}" is configured`);
@@ -165,14 +141,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   return {
-    weightOf: (id: string): number =>
-      id === 'local' ? config.localWeight : (vendors.get(id as VendorId)?.weight ?? 1),
-
     async run(id: VendorId, input: VendorInput, signal: AbortSignal): Promise<ScorerOutcome> {
       const started = performance.now();
       const vendor = vendors.get(id);
       if (!vendor) return { scorer: id, ok: false, durationMs: 0, error: `${id} is not configured`, kind: 'skipped' };
-      const cacheKey = `${input.sha256}.${vendor.variant}`;
+      const cacheKey = `${await input.sha256()}.${vendor.variant}`;
       const cached = await cache().get(id, cacheKey);
       if (cached)
         return {
@@ -193,7 +166,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       let image: VendorImage;
       try {
-        image = await encodingFor(vendor, input);
+        image = await input.encodingFor(vendor.scorer.image);
       } catch (error) {
         // Nothing was sent: the reservation goes back.
         await budgets().refund(id, vendor.scorer.billedRequests, reservedAt);
