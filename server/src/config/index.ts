@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
+import { VENDOR_IDS, vendorConfigSections } from '../scorers/vendors';
 import { DEFAULT_MODERATION_THRESHOLDS } from '../scorers/deep/nsfw';
 import { DEFAULT_TARGET_MEGAPIXELS } from '../scorers/local/size';
 
@@ -20,14 +20,6 @@ export const runtimeSettingsSchema = z
   });
 
 export type RuntimeSettings = z.infer<typeof runtimeSettingsSchema>;
-
-const vendorSections = {
-  photoilike: VENDORS.photoilike.configSchema.optional(),
-  everypixel: VENDORS.everypixel.configSchema.optional(),
-  'ai-image-rating': VENDORS['ai-image-rating'].configSchema.optional(),
-  imagga: VENDORS.imagga.configSchema.optional(),
-  'alibaba-imm': VENDORS['alibaba-imm'].configSchema.optional(),
-} satisfies Record<VendorId, z.ZodType>;
 
 const budgetSchema = z
   .object({ perDay: z.number().int().positive().optional(), perMonth: z.number().int().positive().optional() })
@@ -112,7 +104,7 @@ export const pluginConfigSchema = z
       .default({ failureThreshold: 5, coolDownMs: 60_000 }),
     /** Paid requests allowed per vendor, per UTC day and month. */
     budgets: z.partialRecord(z.enum(VENDOR_IDS), budgetSchema).default({}),
-    vendors: z.object(vendorSections).strict().default({}),
+    vendors: z.object(vendorConfigSections).strict().default({}),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -6,7 +6,7 @@ import { pluginConfig, type PluginConfig } from '../config';
 import { getService } from '../get-service';
 import { elapsed, errorMessage, type VendorInput } from '../pipeline/score';
 import { UnfitForVendorError } from '../prepare/for-vendor';
-import { ENRICHERS, VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
+import { VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
 import type { ScorerOutcome } from '../scorers/types';
 import { createBreaker } from '../vendor-http/breaker';
 import { instantiateVendor, type CommonVendorOptions, type VendorDefinition } from '../vendor-http/define';
@@ -57,7 +57,7 @@ function createVendor(id: VendorId, config: PluginConfig) {
     enabled: settings.enabled,
     /** 1-based place in `scorers`, or null when the vendor is configured but not in the chain. */
     position: position === -1 ? null : position + 1,
-    role: ENRICHERS.has(id) ? ('enrichment' as const) : ('score' as const),
+    role: definition.role ?? 'score',
     weight: settings.weight,
     scorer: instantiateVendor(definition, settings) as VendorScorer,
     variant: verdictVariant(settings, definition.secretKeys),
