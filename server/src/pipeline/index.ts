@@ -81,7 +81,13 @@ export function createPipeline({
       const combined = combine(outcomes, config.strategy, weights);
       const decision = moderate(decide(combined.score, settings, failure), outcomes, config.nsfw);
       if (decision.action === 'reject') {
-        return { action: 'reject', file: name, status: 400, message: `"${name}" ${decision.reason}`, score: combined.score };
+        return {
+          action: 'reject',
+          file: name,
+          status: 400,
+          message: `"${name}" ${decision.reason}`,
+          score: combined.score,
+        };
       }
       if (decision.status === 'failed') warn(`[photo-score] "${name}" ${decision.reason}`);
       return {

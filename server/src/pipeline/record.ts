@@ -58,10 +58,7 @@ export interface ScoredDetails extends Partial<ContentDetails> {
 export type PhotoScoreDetails = NotAnImageDetails | UnjudgedGraphicDetails | ScoredDetails;
 
 /** The fields stored on a file that has no pixels to judge. */
-export const notAnImageRecord = (
-  skipped: { mime: string; reason: string },
-  scoredAt: string,
-): PhotoScoreFields => ({
+export const notAnImageRecord = (skipped: { mime: string; reason: string }, scoredAt: string): PhotoScoreFields => ({
   photoScore: null,
   photoScoreClass: null,
   photoScoreStatus: 'skipped',
