@@ -1,15 +1,19 @@
 import type { Core } from '@strapi/strapi';
 import { rbacActions } from './permissions';
+import { FILE_UID } from './attributes';
 import { pluginConfig } from './config';
+import { getService } from './get-service';
 import { subscribeScorePersistence } from './pipeline/persist';
 import { preloadEmbedded } from './scorers/embedded';
 import { installUploadHook } from './upload-hook';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.service('admin::permission').actionProvider.registerMany(rbacActions);
+  await markUnscored(strapi);
   installUploadHook(strapi);
   subscribeScorePersistence(strapi);
   preloadDeepModel(strapi);
+  getService(strapi, 'backfill').startWorkers();
 };
 
 /** Not awaited, so Strapi's boot is not delayed; the first upload awaits the same load. */
@@ -24,4 +28,14 @@ function preloadDeepModel(strapi: Core.Strapi): void {
       );
     },
   );
+}
+
+/**
+ * Files stored before the plugin was installed get the new column empty, not its default:
+ * they read `unscored`, so `filters[photoScoreStatus][$eq]=unscored` and a backfill find them.
+ */
+async function markUnscored(strapi: Core.Strapi): Promise<void> {
+  await strapi.db
+    .query(FILE_UID)
+    .updateMany({ where: { photoScoreStatus: { $null: true } }, data: { photoScoreStatus: 'unscored' } });
 }

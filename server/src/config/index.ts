@@ -102,6 +102,19 @@ export const pluginConfigSchema = z
       })
       .strict()
       .default({ failureThreshold: 5, coolDownMs: 60_000 }),
+    /**
+     * Background work (backfills): jobs are rows in the plugin's tables, worked in-process by
+     * `concurrency` loops in every Strapi process; a process that dies gives its jobs back after
+     * `leaseMs`. `pollMs`: how often an idle worker looks for work.
+     */
+    jobs: z
+      .object({
+        concurrency: z.number().int().min(1).max(16).default(1),
+        pollMs: z.number().int().min(10).max(60_000).default(1_000),
+        leaseMs: z.number().int().min(1_000).default(5 * 60_000),
+      })
+      .strict()
+      .default({ concurrency: 1, pollMs: 1_000, leaseMs: 5 * 60_000 }),
     /** Paid requests allowed per vendor, per UTC day and month. */
     budgets: z.partialRecord(z.enum(VENDOR_IDS), budgetSchema).default({}),
     vendors: z.object(vendorConfigSections).strict().default({}),

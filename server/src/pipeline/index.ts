@@ -12,12 +12,23 @@ import type { ScorerOutcome } from '../scorers/types';
 import { combine } from './combine';
 import { decide, decideUnjudged, moderate, refusalOf } from './policy';
 import { prepare, type ImageFile, type PreparedFile } from './prepare';
-import { notAnImageRecord, scoredRecord } from './record';
+import { notAnImageRecord, scoredRecord, unjudgedRecord } from './record';
 import { createScoreStage, elapsed, errorMessage, type VendorGateway } from './score';
 
 export type Assessment =
   | { action: 'accept'; file: string; record: PhotoScoreFields }
-  | { action: 'reject'; file: string; status: 400 | 413; message: string; score: number | null };
+  | {
+      action: 'reject';
+      file: string;
+      status: 400 | 413;
+      message: string;
+      score: number | null;
+      /**
+       * What a file already in the library keeps instead of being refused: status `rejected`
+       * with its evidence, or `failed` when it could not be judged (a backfill deletes nothing).
+       */
+      record: PhotoScoreFields;
+    };
 
 /** A scorer's weight in the `weighted` strategy: `localWeight` for the embedded one, each vendor's own `weight`. */
 const weightOf = (config: PluginConfig, id: PluginConfig['scorers'][number]): number =>
@@ -49,7 +60,9 @@ export function createPipeline({
         prepared = await prepare(file, config);
       } catch (error) {
         const refusal = refusalOf(error);
-        if (refusal) return { action: 'reject', file: name, ...refusal, score: null };
+        if (refusal) {
+          return { action: 'reject', file: name, ...refusal, score: null, record: unjudgedRecord(file.mime, refusal.message, scoredAt) };
+        }
         failure = errorMessage(error);
       }
 
@@ -66,7 +79,8 @@ export function createPipeline({
           const moderated = await scoreStage.moderateOnly(prepared);
           const verdict = decideUnjudged(moderated, config.nsfw);
           if (verdict.action === 'reject') {
-            return { action: 'reject', file: name, status: 400, message: `"${name}" ${verdict.reason}`, score: null };
+            const message = `"${name}" ${verdict.reason}`;
+            return { action: 'reject', file: name, status: 400, message, score: null, record: unjudgedRecord(file.mime, message, scoredAt, 'rejected') };
           }
           return {
             action: 'accept',
@@ -80,30 +94,23 @@ export function createPipeline({
 
       const combined = combine(outcomes, config.strategy, weights);
       const decision = moderate(decide(combined.score, settings, failure), outcomes, config.nsfw);
+      const record = scoredRecord({
+        prepared,
+        content: content && contentDetails(content),
+        outcomes,
+        combined,
+        status: decision.action === 'reject' ? 'rejected' : decision.status,
+        reason: decision.reason,
+        settings,
+        scoredAt,
+        durationMs: elapsed(started),
+      });
       if (decision.action === 'reject') {
-        return {
-          action: 'reject',
-          file: name,
-          status: 400,
-          message: `"${name}" ${decision.reason}`,
-          score: combined.score,
-        };
+        const message = `"${name}" ${decision.reason}`;
+        return { action: 'reject', file: name, status: 400, message, score: combined.score, record };
       }
       if (decision.status === 'failed') warn(`[photo-score] "${name}" ${decision.reason}`);
-      return {
-        action: 'accept',
-        file: name,
-        record: scoredRecord({
-          prepared,
-          content: content && contentDetails(content),
-          outcomes,
-          combined,
-          decision,
-          settings,
-          scoredAt,
-          durationMs: elapsed(started),
-        }),
-      };
+      return { action: 'accept', file: name, record };
     },
   };
 }

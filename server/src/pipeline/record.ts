@@ -38,6 +38,9 @@ export interface UnjudgedGraphicDetails extends ContentDetails {
   decision: { status: 'skipped' | 'flagged'; reason: string };
 }
 
+/** The statuses a judged image can be given. */
+export type JudgedStatus = Extract<Decision, { action: 'accept' }>['status'] | 'rejected';
+
 /** `photoScoreDetails` of an image that went through the scorers (or could not be decoded and was kept). */
 export interface ScoredDetails extends Partial<ContentDetails> {
   version: 1;
@@ -49,7 +52,8 @@ export interface ScoredDetails extends Partial<ContentDetails> {
   /** Why the photo lost points, by dimension ("overexposed: 18 % of pixels clipped"). */
   reasons: Record<string, string>;
   combined: CombinedScore;
-  decision: { status: Extract<Decision, { action: 'accept' }>['status']; reason: string };
+  /** `rejected` only on a file already stored (a backfill): an upload so judged is refused. */
+  decision: { status: JudgedStatus; reason: string };
   /** The thresholds in force when it was judged. */
   thresholds: RuntimeSettings;
 }
@@ -65,22 +69,39 @@ export const notAnImageRecord = (skipped: { mime: string; reason: string }, scor
   photoScoreDetails: { version: 1, scoredAt, mime: skipped.mime, reason: skipped.reason },
 });
 
-/** The fields stored on an image the policy accepted: its score, class, status, enrichment and evidence. */
+/**
+ * The fields a stored file keeps when it could not be judged (`failed`: unreadable, too large)
+ * or was refused before scoring (`rejected`: an NSFW graphic): the reason, no score.
+ */
+export const unjudgedRecord = (
+  mime: string,
+  reason: string,
+  scoredAt: string,
+  status: 'failed' | 'rejected' = 'failed',
+): PhotoScoreFields => ({
+  photoScore: null,
+  photoScoreClass: null,
+  photoScoreStatus: status,
+  photoScoreDetails: { version: 1, scoredAt, mime, reason },
+});
+
+/** The fields stored on an image the policy judged: its score, class, status, enrichment and evidence. */
 export function scoredRecord(judged: {
   prepared: PreparedImage | null;
   content: ContentDetails | undefined;
   outcomes: ScorerOutcome[];
   combined: CombinedScore;
-  decision: Extract<Decision, { action: 'accept' }>;
+  status: JudgedStatus;
+  reason: string;
   settings: RuntimeSettings;
   scoredAt: string;
   durationMs: number;
 }): PhotoScoreFields {
-  const { prepared, outcomes, combined, decision } = judged;
+  const { prepared, outcomes, combined, status, reason } = judged;
   return {
     photoScore: combined.score,
     photoScoreClass: combined.score === null ? null : scoreToClass(combined.score),
-    photoScoreStatus: decision.status,
+    photoScoreStatus: status,
     ...enrichmentFields(outcomes),
     photoScoreDetails: {
       version: 1,
@@ -96,7 +117,7 @@ export function scoredRecord(judged: {
         {},
       ),
       combined,
-      decision: { status: decision.status, reason: decision.reason },
+      decision: { status, reason },
       thresholds: judged.settings,
     },
   };

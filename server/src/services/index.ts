@@ -1,3 +1,4 @@
+import backfill from './backfill';
 import pipeline from './pipeline';
 import settings from './settings';
 import vendorBudgets from './vendor-budgets';
@@ -8,6 +9,7 @@ import vendors from './vendors';
 /** The plugin's services by the name Strapi registers them under. */
 const services = {
   pipeline,
+  backfill,
   settings,
   vendors,
   'vendor-cache': vendorCache,

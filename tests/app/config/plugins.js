@@ -69,6 +69,8 @@ module.exports = ({ env }) => ({
           : {}),
       },
       ...(env('PHOTO_SCORE_DEADLINE_MS') ? { deadlineMs: env.int('PHOTO_SCORE_DEADLINE_MS') } : {}),
+      // e.g. {"concurrency":2,"pollMs":100}
+      ...(env('PHOTO_SCORE_JOBS') ? { jobs: env.json('PHOTO_SCORE_JOBS') } : {}),
       // e.g. {"everypixel":{"perDay":100}}
       budgets: env.json('PHOTO_SCORE_BUDGETS', {}),
       ...(env('PHOTO_SCORE_CACHE_TTL_HOURS') ? { cacheTtlHours: env.float('PHOTO_SCORE_CACHE_TTL_HOURS') } : {}),
