@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { rbacActions } from './permissions';
 import { FILE_UID } from './attributes';
 import { pluginConfig } from './config';
+import { registerEvents } from './events';
 import { getService } from './get-service';
 import { subscribeScorePersistence } from './pipeline/persist';
 import { preloadEmbedded } from './scorers/embedded';
@@ -9,6 +10,8 @@ import { installUploadHook } from './upload-hook';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.service('admin::permission').actionProvider.registerMany(rbacActions);
+  // The webhook store is made on first use, and needs the database: so here, not in register().
+  registerEvents(strapi);
   await markUnscored(strapi);
   installUploadHook(strapi);
   subscribeScorePersistence(strapi);

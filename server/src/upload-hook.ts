@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { PhotoScoreFields } from './attributes';
+import { emitVerdict } from './events';
 import { getService } from './get-service';
 import type { Assessment } from './pipeline';
 import { withScoreFields } from './pipeline/persist';
@@ -75,6 +76,11 @@ export function installUploadHook(strapi: Core.Strapi): void {
       await discardRequestTempFiles(strapi, files);
       const error = refusal(rejections);
       strapi.log.info(`[photo-score] ${error.message}`);
+      for (const rejection of rejections) {
+        if (rejection.record.photoScoreStatus === 'rejected') {
+          await emitVerdict(strapi, { id: null, name: rejection.file }, rejection.record);
+        }
+      }
       throw error;
     }
     return assessments.flatMap((a) => (a.action === 'accept' ? [a.record] : []));
