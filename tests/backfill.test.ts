@@ -61,7 +61,9 @@ describe('backfill of stored media', () => {
     const before = await startApp({ PHOTO_SCORE_ENABLED: 'false' }, { database, publicDir });
     const uploads: Upload[] = [];
     for (let i = 0; i < PHOTOS; i++) {
-      uploads.push(jpeg(`photo-${i}.jpg`, i % 3 === 0 ? await blurryDarkPhoto(640, 480) : await crispPhoto(640, 480, i + 1)));
+      uploads.push(
+        jpeg(`photo-${i}.jpg`, i % 3 === 0 ? await blurryDarkPhoto(640, 480) : await crispPhoto(640, 480, i + 1)),
+      );
     }
     uploads.push({ name: 'notes.pdf', bytes: tinyPdf(), contentType: 'application/pdf' });
     uploads.push(jpeg('broken.jpg', corruptJpeg()));
@@ -89,12 +91,11 @@ describe('backfill of stored media', () => {
 
   it('guards every backfill route with the backfill permission', async () => {
     expect((await app.http.post('/photo-score/backfill/estimate').send({})).status).toBe(401);
-    const denied = await app.http
-      .post('/photo-score/backfill')
-      .set('Authorization', `Bearer ${editorToken}`)
-      .send({});
+    const denied = await app.http.post('/photo-score/backfill').set('Authorization', `Bearer ${editorToken}`).send({});
     expect(denied.status).toBe(403);
-    expect((await app.http.get('/photo-score/backfill').set('Authorization', `Bearer ${editorToken}`)).status).toBe(403);
+    expect((await app.http.get('/photo-score/backfill').set('Authorization', `Bearer ${editorToken}`)).status).toBe(
+      403,
+    );
   });
 
   it('answers 400 naming the field for a bad selection', async () => {
@@ -191,7 +192,10 @@ describe('backfill of stored media', () => {
     });
     const expired = new Date(Date.now() - 1000);
     for (const job of [saved, lost]) {
-      await jobs.update({ where: { id: job.id }, data: { state: 'active', lockedBy: 'dead', lockedUntil: expired, attempts: 1 } });
+      await jobs.update({
+        where: { id: job.id },
+        data: { state: 'active', lockedBy: 'dead', lockedUntil: expired, attempts: 1 },
+      });
     }
     const before = new Map(updates);
     await asAdmin(app.http.post(`/photo-score/backfill/${id}/resume`));

@@ -34,7 +34,9 @@ describe('webhook events', () => {
       if (found) return found;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new Error(`no ${event} for ${name}; got ${deliveries.map((d) => `${d.body.event}:${d.body.file.name}`).join(', ')}`);
+    throw new Error(
+      `no ${event} for ${name}; got ${deliveries.map((d) => `${d.body.event}:${d.body.file.name}`).join(', ')}`,
+    );
   };
 
   const upload = (name: string, bytes: Buffer) =>

@@ -16,7 +16,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   installUploadHook(strapi);
   subscribeScorePersistence(strapi);
   preloadDeepModel(strapi);
-  getService(strapi, 'backfill').startWorkers();
+  getService(strapi, 'jobs').start();
 };
 
 /** Not awaited, so Strapi's boot is not delayed; the first upload awaits the same load. */

@@ -3,5 +3,5 @@ import { getService } from './get-service';
 
 /** Lets the background jobs in hand finish before Strapi closes the database. */
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
-  await getService(strapi, 'backfill').stopWorkers();
+  await getService(strapi, 'jobs').stop();
 };

@@ -3,7 +3,10 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { PhotoScoreFields } from './attributes';
 import { emitVerdict } from './events';
+import { pluginConfig } from './config';
 import { getService } from './get-service';
+import { UPLOADS_RUN } from './jobs/upload-job';
+import { unjudgedRecord } from './pipeline/record';
 import type { Assessment } from './pipeline';
 import { withScoreFields } from './pipeline/persist';
 import { fromUpload, type IncomingFile } from './pipeline/prepare';
@@ -65,8 +68,17 @@ export function installUploadHook(strapi: Core.Strapi): void {
   const pipeline = () => getService(strapi, 'pipeline');
   const settings = () => getService(strapi, 'settings');
 
-  /** The score fields of each file, in order, or throws the refusal when any file is refused. */
+  const asynchronous = pluginConfig(strapi).mode === 'async';
+
+  /**
+   * The score fields of each file, in order, or throws the refusal when any file is refused.
+   * In async mode every file is stored `pending`, to be scored by a job (jobs/upload-job.ts).
+   */
   const assessAll = async (files: IncomingFile[]): Promise<PhotoScoreFields[]> => {
+    if (asynchronous) {
+      const now = new Date().toISOString();
+      return files.map((file) => unjudgedRecord(fromUpload(file).mime, 'waiting to be scored', now, 'pending'));
+    }
     const current = await settings().get();
     const assessments: Assessment[] = [];
     // One at a time: decoding is CPU-bound and the machine's cores also serve other requests.
@@ -85,6 +97,14 @@ export function installUploadHook(strapi: Core.Strapi): void {
     }
     return assessments.flatMap((a) => (a.action === 'accept' ? [a.record] : []));
   };
+
+  const queueForScoring = (rows: unknown[]): Promise<void> =>
+    getService(strapi, 'jobs').enqueue(
+      UPLOADS_RUN,
+      rows.flatMap((row) =>
+        typeof row === 'object' && row !== null && 'id' in row && typeof row.id === 'number' ? [row.id] : [],
+      ),
+    );
 
   strapi.get('services').extend('plugin::upload.upload', (service: UploadService): UploadService => {
     const upload: UploadFn = async ({ data = {}, files }, opts) => {
@@ -107,13 +127,16 @@ export function installUploadHook(strapi: Core.Strapi): void {
         );
         stored.push(...results.flat());
       }
+      if (asynchronous) await queueForScoring(stored);
       return stored;
     };
 
     const replace: ReplaceFn = async (id, args, opts) => {
       // The admin route hands over every posted file; the upload service stores the first.
       const [score] = await assessAll(asArray(args.file));
-      return withScoreFields(score, () => service.replace(id, args, opts));
+      const replaced = await withScoreFields(score, () => service.replace(id, args, opts));
+      if (asynchronous) await queueForScoring([replaced]);
+      return replaced;
     };
 
     return { ...service, upload, replace };

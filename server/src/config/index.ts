@@ -103,7 +103,15 @@ export const pluginConfigSchema = z
       .strict()
       .default({ failureThreshold: 5, coolDownMs: 60_000 }),
     /**
-     * Background work (backfills): jobs are rows in the plugin's tables, worked in-process by
+     * `sync` (default): an upload is scored before it is stored, and a refused one is never
+     * stored. `async`: it is stored at once as `pending` and scored by a background job; one
+     * under `rejectBelow` then becomes `rejected`, kept (`asyncReject: 'mark'`) or deleted
+     * (`'delete'`).
+     */
+    mode: z.enum(['sync', 'async']).default('sync'),
+    asyncReject: z.enum(['mark', 'delete']).default('mark'),
+    /**
+     * Background work (backfills, async uploads): jobs are rows in the plugin's tables, worked in-process by
      * `concurrency` loops in every Strapi process; a process that dies gives its jobs back after
      * `leaseMs`. `pollMs`: how often an idle worker looks for work.
      */

@@ -1,8 +1,8 @@
 /**
- * One file's place in a background run (a backfill today): rows, not memory, so a restart or a
+ * One file's place in a background run (a backfill, or run 0: uploads waiting in async mode): rows, not memory, so a restart or a
  * kill -9 loses nothing. A worker claims a row with a lease; a lease that runs out (its worker
  * died) puts the row back in the queue, and the file's own record tells whether the work was
- * already done (see jobs/worker.ts), so nothing is scored twice.
+ * already done (services/backfill.ts, jobs/upload-job.ts), so nothing is scored twice.
  */
 export const JOB_STATES = ['queued', 'active', 'done', 'failed', 'skipped', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -24,9 +24,6 @@ export default {
       outcome: { type: 'text' },
       finishedAt: { type: 'datetime' },
     },
-    indexes: [
-      { name: 'photo_score_jobs_run_state', columns: ['run', 'state'] },
-      { name: 'photo_score_jobs_run_file', columns: ['run', 'file'], type: 'unique' },
-    ],
+    indexes: [{ name: 'photo_score_jobs_run_state', columns: ['run', 'state'] }],
   },
 };

@@ -74,7 +74,10 @@ export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance:
 
     /** Queued jobs of a run are cancelled; the one being worked finishes. */
     async cancel(run: number): Promise<void> {
-      await jobs().updateMany({ where: { run, state: 'queued' }, data: { state: 'cancelled', finishedAt: new Date() } });
+      await jobs().updateMany({
+        where: { run, state: 'queued' },
+        data: { state: 'cancelled', finishedAt: new Date() },
+      });
     },
 
     async count(run: number, state: JobState): Promise<number> {
@@ -83,7 +86,9 @@ export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance:
 
     /** Jobs of a run that ended since `since` (for the rate). */
     async finishedSince(run: number, since: Date): Promise<number> {
-      return jobs().count({ where: { run, state: { $in: ['done', 'failed', 'skipped'] }, finishedAt: { $gte: since } } });
+      return jobs().count({
+        where: { run, state: { $in: ['done', 'failed', 'skipped'] }, finishedAt: { $gte: since } },
+      });
     },
 
     async failures(run: number, limit: number): Promise<Array<{ file: number; outcome: string | null }>> {

@@ -43,14 +43,17 @@ export async function readStoredFile(strapi: Core.Strapi, file: StoredFileRow, m
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new StoredFileError(
-        code === 'ENOENT' ? `"${file.name}" is missing from storage (${file.url})` : `"${file.name}" could not be read (${code})`,
+        code === 'ENOENT'
+          ? `"${file.name}" is missing from storage (${file.url})`
+          : `"${file.name}" could not be read (${code})`,
       );
     }
   }
   const provider = strapi.plugin('upload').provider as UploadProvider | undefined;
-  const url = provider?.isPrivate && (await provider.isPrivate()) && provider.getSignedUrl
-    ? (await provider.getSignedUrl(file)).url
-    : file.url;
+  const url =
+    provider?.isPrivate && (await provider.isPrivate()) && provider.getSignedUrl
+      ? (await provider.getSignedUrl(file)).url
+      : file.url;
   let response;
   try {
     response = await request(url, { headersTimeout: FETCH_TIMEOUT_MS, bodyTimeout: FETCH_TIMEOUT_MS });

@@ -61,7 +61,13 @@ export function createPipeline({
       } catch (error) {
         const refusal = refusalOf(error);
         if (refusal) {
-          return { action: 'reject', file: name, ...refusal, score: null, record: unjudgedRecord(file.mime, refusal.message, scoredAt) };
+          return {
+            action: 'reject',
+            file: name,
+            ...refusal,
+            score: null,
+            record: unjudgedRecord(file.mime, refusal.message, scoredAt),
+          };
         }
         failure = errorMessage(error);
       }
@@ -80,7 +86,14 @@ export function createPipeline({
           const verdict = decideUnjudged(moderated, config.nsfw);
           if (verdict.action === 'reject') {
             const message = `"${name}" ${verdict.reason}`;
-            return { action: 'reject', file: name, status: 400, message, score: null, record: unjudgedRecord(file.mime, message, scoredAt, 'rejected') };
+            return {
+              action: 'reject',
+              file: name,
+              status: 400,
+              message,
+              score: null,
+              record: unjudgedRecord(file.mime, message, scoredAt, 'rejected'),
+            };
           }
           return {
             action: 'accept',

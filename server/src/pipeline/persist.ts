@@ -45,3 +45,10 @@ export const subscribeScorePersistence = (strapi: Core.Strapi): void => {
     afterUpdate: announce,
   });
 };
+
+/**
+ * Saves a verdict on a stored file through the upload service's own update, so Strapi's
+ * `media.update` event fires (and ours); the file's bytes are not touched.
+ */
+export const saveVerdict = (strapi: Core.Strapi, fileId: number, fields: PhotoScoreFields): Promise<unknown> =>
+  withScoreFields(fields, () => strapi.plugin('upload').service('upload').updateFileInfo(fileId, {}));

@@ -70,14 +70,15 @@ export const notAnImageRecord = (skipped: { mime: string; reason: string }, scor
 });
 
 /**
- * The fields a stored file keeps when it could not be judged (`failed`: unreadable, too large)
- * or was refused before scoring (`rejected`: an NSFW graphic): the reason, no score.
+ * The fields a stored file keeps when it could not be judged (`failed`: unreadable, too large),
+ * was refused before scoring (`rejected`: an NSFW graphic) or waits for its score (`pending`,
+ * async mode): the reason, no score.
  */
 export const unjudgedRecord = (
   mime: string,
   reason: string,
   scoredAt: string,
-  status: 'failed' | 'rejected' = 'failed',
+  status: 'failed' | 'rejected' | 'pending' = 'failed',
 ): PhotoScoreFields => ({
   photoScore: null,
   photoScoreClass: null,

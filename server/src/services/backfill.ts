@@ -4,8 +4,6 @@
  * again). Files go through the same pipeline as uploads; results are saved through Strapi's
  * own file update, so `media.update` fires, and a file's bytes are never rewritten.
  */
-import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { FILE_UID, type PhotoScoreFields } from '../attributes';
@@ -13,7 +11,7 @@ import { pluginConfig, type PluginConfig, type RuntimeSettings } from '../config
 import { UIDS } from '../content-types';
 import type { BackfillState } from '../content-types/backfill';
 import { getService } from '../get-service';
-import { jobQueue, type Job } from '../jobs/queue';
+import type { Job } from '../jobs/queue';
 import {
   backfillSelectionSchema,
   matchesScope,
@@ -21,17 +19,16 @@ import {
   type BackfillSelection,
   type CandidateFile,
 } from '../jobs/selection';
-import { readStoredFile, StoredFileError, type StoredFileRow } from '../jobs/stored-file';
-import { startWorkers, type Workers } from '../jobs/worker';
-import { withScoreFields } from '../pipeline/persist';
+import { assessStoredFile, findStoredFile } from '../jobs/stored-assessment';
+import { saveVerdict } from '../pipeline/persist';
 import { decide, moderate } from '../pipeline/policy';
-import { fromStoredFile } from '../pipeline/prepare';
-import type { PhotoScoreDetails, ScoredDetails } from '../pipeline/record';
+import type { ScoredDetails } from '../pipeline/record';
 import { scoreToClass } from '../scorers/score-class';
 import { loadDeepScorer } from '../scorers/deep';
 import { LOCAL_MODEL_VERSION } from '../scorers/local';
 import { ENRICHERS } from '../scorers/vendors';
 import { parseInput } from '../admin-api/validate';
+import type { JobResult } from './jobs';
 
 interface BackfillRow {
   id: number;
@@ -66,10 +63,7 @@ export interface BackfillProgress {
 
 /** Files are paged through in this many rows, so a large library is never loaded at once. */
 const PAGE = 500;
-/** A stored file larger than this is not read back for scoring. */
-const MAX_STORED_BYTES = 200 * 1024 * 1024;
 const RATE_WINDOW_MS = 60_000;
-const MIME_SCORED_UNREAD = /^(image\/|application\/octet-stream$)/;
 
 /** What each paid vendor would be asked for `files` images, by the chain's strategy. */
 function billedRequests(config: PluginConfig, files: number): Array<{ vendor: string; requests: number }> {
@@ -88,11 +82,9 @@ async function embeddedVersion(config: PluginConfig): Promise<string> {
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const instance = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const config = () => pluginConfig(strapi);
-  const queue = jobQueue(strapi, { instance, leaseMs: config().jobs.leaseMs });
+  const jobs = () => getService(strapi, 'jobs');
   const runs = () => strapi.db.query(UIDS.backfill);
-  let workers: Workers | undefined;
 
   const findRun = async (id: number): Promise<BackfillRow> => {
     const run = (await runs().findOne({ where: { id } })) as BackfillRow | null;
@@ -128,6 +120,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   const progress = async (run: BackfillRow): Promise<BackfillProgress> => {
+    const { queue } = jobs();
     const [done, failed, skipped, cancelled, queued, active, recent, failures] = await Promise.all([
       queue.count(run.id, 'done'),
       queue.count(run.id, 'failed'),
@@ -154,85 +147,61 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       cancelled,
       remaining,
       perMinute,
-      etaSeconds: remaining === 0 ? 0 : perMinute > 0 && run.state === 'running' ? Math.round((remaining / perMinute) * 60) : null,
+      etaSeconds:
+        remaining === 0
+          ? 0
+          : perMinute > 0 && run.state === 'running'
+            ? Math.round((remaining / perMinute) * 60)
+            : null,
       failures: failures.map((failure) => ({ file: failure.file, reason: failure.outcome })),
     };
   };
 
   const setState = async (run: BackfillRow, allowedFrom: BackfillState[], state: BackfillState) => {
     if (!allowedFrom.includes(run.state)) {
-      throw new errors.ApplicationError(`backfill ${run.id} is ${run.state}: it cannot be ${state === 'running' ? 'resumed' : state}`);
+      throw new errors.ApplicationError(
+        `backfill ${run.id} is ${run.state}: it cannot be ${state === 'running' ? 'resumed' : state}`,
+      );
     }
     await runs().update({
       where: { id: run.id },
       data: { state, ...(state === 'cancelled' || state === 'done' ? { finishedAt: new Date() } : {}) },
     });
-    if (state === 'cancelled') await queue.cancel(run.id);
-    if (state === 'running') workers?.nudge();
+    if (state === 'cancelled') await jobs().queue.cancel(run.id);
+    if (state === 'running') jobs().nudge();
     return progress(await findRun(run.id));
   };
 
   /** A run with nothing left to do is done. */
   const closeIfFinished = async (runId: number): Promise<void> => {
+    const { queue } = jobs();
     if ((await queue.count(runId, 'queued')) + (await queue.count(runId, 'active')) > 0) return;
-    await runs().updateMany({ where: { id: runId, state: 'running' }, data: { state: 'done', finishedAt: new Date() } });
+    await runs().updateMany({
+      where: { id: runId, state: 'running' },
+      data: { state: 'done', finishedAt: new Date() },
+    });
   };
 
-  /** Saves a file's fields through the upload service, so Strapi's `media.update` event fires. */
-  const record = (fileId: number, fields: PhotoScoreFields) =>
-    withScoreFields(fields, () => strapi.plugin('upload').service('upload').updateFileInfo(fileId, {}));
-
-  const scoreStoredFile = async (job: Job, run: BackfillRow): Promise<{ state: 'done' | 'failed' | 'skipped'; outcome?: string }> => {
-    const file = (await strapi.db.query(FILE_UID).findOne({ where: { id: job.file } })) as
-      | (StoredFileRow & { photoScoreDetails: PhotoScoreDetails | null })
-      | null;
+  /** One file of a backfill through the pipeline; its verdict saved, a refused one kept as `rejected`. */
+  const work = async (job: Job): Promise<JobResult> => {
+    const run = await findRun(job.run);
+    const file = await findStoredFile(strapi, job.file);
     if (!file) return { state: 'skipped', outcome: 'the file was deleted before its turn' };
     // A job taken over from a process that died after saving the score: the work is done.
     const scoredAt = file.photoScoreDetails?.scoredAt;
     if (job.attempts > 1 && scoredAt && new Date(scoredAt) >= new Date(run.startedAt)) {
       return { state: 'done', outcome: 'already scored' };
     }
-    if (!MIME_SCORED_UNREAD.test(file.mime ?? 'application/octet-stream')) {
-      return { state: 'skipped', outcome: `not an image (${file.mime})` };
-    }
-    let body: Buffer;
-    try {
-      body = await readStoredFile(strapi, file, MAX_STORED_BYTES);
-    } catch (error) {
-      if (error instanceof StoredFileError) return { state: 'failed', outcome: error.message };
-      throw error;
-    }
-    const settings = await getService(strapi, 'settings').get();
-    const assessment = await getService(strapi, 'pipeline').assess(
-      await fromStoredFile({ name: file.name, mime: file.mime, body }),
-      settings,
-    );
-    await record(file.id, assessment.record);
+    const result = await assessStoredFile(strapi, file);
+    if (result.kind !== 'assessed')
+      return { state: result.kind === 'skip' ? 'skipped' : 'failed', outcome: result.reason };
+    const { assessment } = result;
+    await saveVerdict(strapi, file.id, assessment.record);
     const status = assessment.record.photoScoreStatus;
-    return status === 'failed'
-      ? { state: 'failed', outcome: assessment.action === 'reject' ? assessment.message : 'stored unscored' }
-      : status === 'skipped'
-        ? { state: 'skipped', outcome: 'not a photo' }
-        : { state: 'done' };
-  };
-
-  /** One job of a running backfill, if there is one; true when a job was worked. */
-  const workOne = async (): Promise<boolean> => {
-    const running = (await runs().findMany({ where: { state: 'running' }, select: ['id'] })) as Array<{ id: number }>;
-    const job = await queue.claim(running.map((run) => run.id));
-    if (!job) {
-      await Promise.all(running.map((run) => closeIfFinished(run.id)));
-      return false;
+    if (status === 'failed') {
+      return { state: 'failed', outcome: assessment.action === 'reject' ? assessment.message : 'stored unscored' };
     }
-    const run = await findRun(job.run);
-    try {
-      const result = await scoreStoredFile(job, run);
-      await queue.finish(job, result.state, result.outcome);
-    } catch (error) {
-      await queue.finish(job, 'failed', error instanceof Error ? error.message : String(error));
-    }
-    await closeIfFinished(job.run);
-    return true;
+    return status === 'skipped' ? { state: 'skipped', outcome: 'not a photo' } : { state: 'done' };
   };
 
   return {
@@ -245,7 +214,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         billedRequests(config(), files).map(async ({ vendor, requests }) => ({
           vendor,
           requests,
-          budget: { ...(config().budgets[vendor as keyof PluginConfig['budgets']] ?? {}), ...(await budgets.used(vendor)) },
+          budget: {
+            ...(config().budgets[vendor as keyof PluginConfig['budgets']] ?? {}),
+            ...(await budgets.used(vendor)),
+          },
         })),
       );
       return { selection, files, vendors };
@@ -269,9 +241,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           startedAt: new Date(),
         },
       })) as BackfillRow;
-      await queue.enqueue(run.id, files);
+      await jobs().queue.enqueue(run.id, files);
       await runs().update({ where: { id: run.id }, data: { state: 'running' } });
-      workers?.nudge();
+      jobs().nudge();
       return progress(await findRun(run.id));
     },
 
@@ -297,11 +269,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       let changed = 0;
       for (let after = 0; ; ) {
         const page = (await strapi.db.query(FILE_UID).findMany({
-          where: { photoScoreStatus: { $in: ['scored', 'flagged', 'rejected'] }, photoScore: { $notNull: true }, id: { $gt: after } },
+          where: {
+            photoScoreStatus: { $in: ['scored', 'flagged', 'rejected'] },
+            photoScore: { $notNull: true },
+            id: { $gt: after },
+          },
           orderBy: { id: 'asc' },
           limit: PAGE,
           select: ['id', 'photoScore', 'photoScoreStatus', 'photoScoreDetails'],
-        })) as Array<{ id: number; photoScore: number; photoScoreStatus: string; photoScoreDetails: ScoredDetails | null }>;
+        })) as Array<{
+          id: number;
+          photoScore: number;
+          photoScoreStatus: string;
+          photoScoreDetails: ScoredDetails | null;
+        }>;
         for (const file of page) {
           examined++;
           const details = file.photoScoreDetails;
@@ -309,7 +290,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           const decision = moderate(decide(file.photoScore, settings), details.scorers ?? [], config().nsfw);
           const status = decision.action === 'reject' ? 'rejected' : decision.status;
           if (status === file.photoScoreStatus) continue;
-          await record(file.id, {
+          await saveVerdict(strapi, file.id, {
             photoScore: file.photoScore,
             photoScoreClass: scoreToClass(file.photoScore),
             photoScoreStatus: status,
@@ -324,21 +305,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { examined, changed, byStatus };
     },
 
-    /** Starts this process's workers (bootstrap); they work every instance's running backfills. */
-    startWorkers(): void {
-      const { concurrency, pollMs } = config().jobs;
-      workers ??= startWorkers({
-        concurrency,
-        pollMs,
-        work: workOne,
-        onError: (error) =>
-          strapi.log.error(`[photo-score] background job: ${error instanceof Error ? error.message : String(error)}`),
-      });
-    },
-
-    async stopWorkers(): Promise<void> {
-      await workers?.stop();
-      workers = undefined;
-    },
+    work,
+    closeIfFinished,
   };
 };

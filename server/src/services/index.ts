@@ -1,4 +1,5 @@
 import backfill from './backfill';
+import jobs from './jobs';
 import pipeline from './pipeline';
 import settings from './settings';
 import vendorBudgets from './vendor-budgets';
@@ -10,6 +11,7 @@ import vendors from './vendors';
 const services = {
   pipeline,
   backfill,
+  jobs,
   settings,
   vendors,
   'vendor-cache': vendorCache,

@@ -69,6 +69,8 @@ module.exports = ({ env }) => ({
           : {}),
       },
       ...(env('PHOTO_SCORE_DEADLINE_MS') ? { deadlineMs: env.int('PHOTO_SCORE_DEADLINE_MS') } : {}),
+      mode: env('PHOTO_SCORE_MODE', 'sync'), // 'sync' | 'async'
+      asyncReject: env('PHOTO_SCORE_ASYNC_REJECT', 'mark'), // 'mark' | 'delete'
       // e.g. {"concurrency":2,"pollMs":100}
       ...(env('PHOTO_SCORE_JOBS') ? { jobs: env.json('PHOTO_SCORE_JOBS') } : {}),
       // e.g. {"everypixel":{"perDay":100}}
