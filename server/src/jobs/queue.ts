@@ -68,7 +68,8 @@ export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance:
     async finish(job: Job, state: FinalJobState, outcome?: string): Promise<void> {
       await jobs().updateMany({
         where: { id: job.id, lockedBy: instance, state: 'active' },
-        data: { state, outcome: outcome ?? null, finishedAt: new Date(), lockedBy: null, lockedUntil: null },
+        // lockedBy stays: which process worked the job.
+        data: { state, outcome: outcome ?? null, finishedAt: new Date(), lockedUntil: null },
       });
     },
 
