@@ -147,7 +147,7 @@ async function main() {
   sharp.concurrency(1);
   const shrinkFloor = () => sharp(input).resize(512, 512, { fit: 'inside' }).raw().toBuffer();
   const fullDecode = () => sharp(input).raw().toBuffer();
-  // The plugin's path (prepare/index.ts, scorers/embedded.ts): the overview is measured while
+  // The plugin's path (pipeline/prepare.ts, scorers/embedded.ts): the overview is measured while
   // libvips still decodes the 100 % band.
   const local = async () => {
     const decoded = await timed(() => scorer.decodeWorkingImageDeferred(input));

@@ -1,5 +1,7 @@
+import type { PhotoScoreDetails } from './pipeline/record';
+
 /** Columns the plugin adds to `plugin::upload.file`, named so front ends can sort and filter on them. */
-export const PHOTO_SCORE_STATUSES = ['scored', 'flagged', 'approved', 'unscored', 'skipped', 'failed'] as const;
+export const PHOTO_SCORE_STATUSES = ['scored', 'flagged', 'approved', 'rejected', 'pending', 'unscored', 'skipped', 'failed'] as const;
 export type PhotoScoreStatus = (typeof PHOTO_SCORE_STATUSES)[number];
 
 export const FILE_UID = 'plugin::upload.file';
@@ -21,7 +23,7 @@ export interface PhotoScoreFields {
   photoScore: number | null;
   photoScoreClass: number | null;
   photoScoreStatus: PhotoScoreStatus;
-  photoScoreDetails: Record<string, unknown>;
+  photoScoreDetails: PhotoScoreDetails;
   photoScoreTags?: string | null;
   photoScoreColours?: string | null;
   photoScoreModeration?: 'safe' | 'suggestive' | 'nsfw' | null;

@@ -1,20 +1,27 @@
 import type { Core } from '@strapi/strapi';
 import { rbacActions } from './permissions';
-import { resolveConfig } from './config';
-import { subscribeScorePersistence } from './persistence';
+import { FILE_UID } from './attributes';
+import { pluginConfig } from './config';
+import { registerEvents } from './events';
+import { getService } from './get-service';
+import { subscribeScorePersistence } from './pipeline/persist';
 import { preloadEmbedded } from './scorers/embedded';
 import { installUploadHook } from './upload-hook';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.service('admin::permission').actionProvider.registerMany(rbacActions);
+  // The webhook store is made on first use, and needs the database: so here, not in register().
+  registerEvents(strapi);
+  await markUnscored(strapi);
   installUploadHook(strapi);
   subscribeScorePersistence(strapi);
   preloadDeepModel(strapi);
+  getService(strapi, 'jobs').start();
 };
 
 /** Not awaited, so Strapi's boot is not delayed; the first upload awaits the same load. */
 function preloadDeepModel(strapi: Core.Strapi): void {
-  preloadEmbedded(resolveConfig(strapi.config.get('plugin::photo-score')).local).then(
+  preloadEmbedded(pluginConfig(strapi).local).then(
     (loaded) => {
       if (loaded) strapi.log.info(`[photo-score] embedded CNN loaded in ${loaded.loadMs} ms`);
     },
@@ -24,4 +31,14 @@ function preloadDeepModel(strapi: Core.Strapi): void {
       );
     },
   );
+}
+
+/**
+ * Files stored before the plugin was installed get the new column empty, not its default:
+ * they read `unscored`, so `filters[photoScoreStatus][$eq]=unscored` and a backfill find them.
+ */
+async function markUnscored(strapi: Core.Strapi): Promise<void> {
+  await strapi.db
+    .query(FILE_UID)
+    .updateMany({ where: { photoScoreStatus: { $null: true } }, data: { photoScoreStatus: 'unscored' } });
 }

@@ -1,6 +1,7 @@
 export const ACTIONS = {
   readSettings: 'plugin::photo-score.settings.read',
   updateSettings: 'plugin::photo-score.settings.update',
+  backfill: 'plugin::photo-score.backfill',
 } as const;
 
 /** Registered with the admin's RBAC so roles can be granted each action in Settings → Roles. */
@@ -17,6 +18,12 @@ export const rbacActions = [
     displayName: 'Change thresholds',
     uid: 'settings.update',
     subCategory: 'settings',
+    pluginName: 'photo-score',
+  },
+  {
+    section: 'plugins',
+    displayName: 'Score existing media (backfill, apply thresholds)',
+    uid: 'backfill',
     pluginName: 'photo-score',
   },
 ];

@@ -2,10 +2,14 @@ import { rm } from 'node:fs/promises';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { PhotoScoreFields } from './attributes';
-import type { IncomingFile } from './prepare';
-import { withScoreFields } from './persistence';
-import type { Assessment } from './services/scoring';
-import type { RuntimeSettings } from './config';
+import { emitVerdict } from './events';
+import { pluginConfig } from './config';
+import { getService } from './get-service';
+import { UPLOADS_RUN } from './jobs/upload-job';
+import { unjudgedRecord } from './pipeline/record';
+import type { Assessment } from './pipeline';
+import { withScoreFields } from './pipeline/persist';
+import { fromUpload, type IncomingFile } from './pipeline/prepare';
 
 type UploadData = { fileInfo?: unknown; [key: string]: unknown };
 type UploadFn = (
@@ -21,12 +25,6 @@ interface UploadService {
   upload: UploadFn;
   replace: ReplaceFn;
   [key: string]: unknown;
-}
-interface AssessService {
-  assess(file: IncomingFile, settings: RuntimeSettings): Promise<Assessment>;
-}
-interface SettingsService {
-  get(): Promise<RuntimeSettings>;
 }
 
 const asArray = <T>(value: T | T[] | undefined): T[] =>
@@ -67,24 +65,46 @@ function refusal(rejections: Rejection[]): Error {
  * route or caller reaches it. A request with any refused file stores none of its files.
  */
 export function installUploadHook(strapi: Core.Strapi): void {
-  const scoring = () => strapi.plugin('photo-score').service('scoring') as AssessService;
-  const settings = () => strapi.plugin('photo-score').service('settings') as SettingsService;
+  const pipeline = () => getService(strapi, 'pipeline');
+  const settings = () => getService(strapi, 'settings');
 
-  /** The score fields of each file, in order, or throws the refusal when any file is refused. */
+  const asynchronous = pluginConfig(strapi).mode === 'async';
+
+  /**
+   * The score fields of each file, in order, or throws the refusal when any file is refused.
+   * In async mode every file is stored `pending`, to be scored by a job (jobs/upload-job.ts).
+   */
   const assessAll = async (files: IncomingFile[]): Promise<PhotoScoreFields[]> => {
+    if (asynchronous) {
+      const now = new Date().toISOString();
+      return files.map((file) => unjudgedRecord(fromUpload(file).mime, 'waiting to be scored', now, 'pending'));
+    }
     const current = await settings().get();
     const assessments: Assessment[] = [];
     // One at a time: decoding is CPU-bound and the machine's cores also serve other requests.
-    for (const file of files) assessments.push(await scoring().assess(file, current));
+    for (const file of files) assessments.push(await pipeline().assess(fromUpload(file), current));
     const rejections = assessments.filter((a): a is Rejection => a.action === 'reject');
     if (rejections.length > 0) {
       await discardRequestTempFiles(strapi, files);
       const error = refusal(rejections);
       strapi.log.info(`[photo-score] ${error.message}`);
+      for (const rejection of rejections) {
+        if (rejection.record.photoScoreStatus === 'rejected') {
+          await emitVerdict(strapi, { id: null, name: rejection.file }, rejection.record);
+        }
+      }
       throw error;
     }
-    return assessments.flatMap((a) => (a.action === 'accept' ? [a.fields] : []));
+    return assessments.flatMap((a) => (a.action === 'accept' ? [a.record] : []));
   };
+
+  const queueForScoring = (rows: unknown[]): Promise<void> =>
+    getService(strapi, 'jobs').enqueue(
+      UPLOADS_RUN,
+      rows.flatMap((row) =>
+        typeof row === 'object' && row !== null && 'id' in row && typeof row.id === 'number' ? [row.id] : [],
+      ),
+    );
 
   strapi.get('services').extend('plugin::upload.upload', (service: UploadService): UploadService => {
     const upload: UploadFn = async ({ data = {}, files }, opts) => {
@@ -107,13 +127,16 @@ export function installUploadHook(strapi: Core.Strapi): void {
         );
         stored.push(...results.flat());
       }
+      if (asynchronous) await queueForScoring(stored);
       return stored;
     };
 
     const replace: ReplaceFn = async (id, args, opts) => {
       // The admin route hands over every posted file; the upload service stores the first.
       const [score] = await assessAll(asArray(args.file));
-      return withScoreFields(score, () => service.replace(id, args, opts));
+      const replaced = await withScoreFields(score, () => service.replace(id, args, opts));
+      if (asynchronous) await queueForScoring([replaced]);
+      return replaced;
     };
 
     return { ...service, upload, replace };

@@ -15,8 +15,9 @@ export const usingPostgres = (): boolean => process.env.DATABASE_CLIENT === 'pos
 export interface TestApp {
   strapi: Core.Strapi;
   http: TestAgent;
-  /** Where the local upload provider writes, private to this app. */
+  /** Where the local upload provider writes, private to this app unless `publicDir` was passed. */
   uploadsDir: string;
+  publicDir: string;
   /**
    * Where multipart temp files land: the real os.tmpdir(). Jest gives each test file its own
    * copy of process.env, so only the runner's TMPDIR (scripts/test.js makes a fresh one) moves it.
@@ -81,10 +82,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
  */
 export async function startApp(
   env: Record<string, string> = {},
-  { adminPanel = false, database }: { adminPanel?: boolean; database?: TestDatabase } = {},
+  {
+    adminPanel = false,
+    database,
+    publicDir: sharedPublicDir,
+  }: { adminPanel?: boolean; database?: TestDatabase; publicDir?: string } = {},
 ): Promise<TestApp> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'photo-score-test-'));
-  const publicDir = path.join(root, 'public');
+  // A restarted app (same `database`) must find the files the first one stored.
+  const publicDir = sharedPublicDir ?? path.join(root, 'public');
   const uploadsDir = path.join(publicDir, 'uploads');
   const tmpDir = os.tmpdir();
   await mkdir(uploadsDir, { recursive: true });
@@ -130,6 +136,7 @@ export async function startApp(
     strapi,
     http,
     uploadsDir,
+    publicDir,
     tmpDir,
     adminToken,
     apiToken,

@@ -6,7 +6,7 @@ import {
   isAiImageRatingScorer,
   type AiImageRatingConfig,
   type AiImageRatingScorer,
-} from '../../server/src/scorers/ai-image-rating';
+} from '../../server/src/scorers/vendors/ai-image-rating';
 import { instantiateVendor } from '../../server/src/vendor-http/define';
 import { VendorError } from '../../server/src/vendor-http/errors';
 import type { VendorImage } from '../../server/src/vendor-http/types';

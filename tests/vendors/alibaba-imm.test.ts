@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { request } from 'undici';
-import { alibabaImm, failureForAlibabaError } from '../../server/src/scorers/alibaba-imm';
+import { alibabaImm, failureForAlibabaError } from '../../server/src/scorers/vendors/alibaba-imm';
 import { acs3CommonHeaders, acs3Nonce, signAcs3 } from '../../server/src/vendor-http/acs3-signature';
 import { instantiateVendor } from '../../server/src/vendor-http/define';
 import { failureForStatus, VendorError, type VendorFailure } from '../../server/src/vendor-http/errors';

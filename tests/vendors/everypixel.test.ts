@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import sharp from 'sharp';
 
-import { classifyEverypixel, everypixel, toPercent } from '../../server/src/scorers/everypixel';
+import { classifyEverypixel, everypixel, toPercent } from '../../server/src/scorers/vendors/everypixel';
 import { instantiateVendor } from '../../server/src/vendor-http/define';
 import { VendorError, type VendorFailure } from '../../server/src/vendor-http/errors';
 import type { VendorImage, VendorScorer } from '../../server/src/vendor-http/types';

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { imagga, type ImaggaConfig, type ImaggaScorer, createImaggaScorer } from '../../server/src/scorers/imagga';
+import {
+  imagga,
+  type ImaggaConfig,
+  type ImaggaScorer,
+  createImaggaScorer,
+} from '../../server/src/scorers/vendors/imagga';
 import { instantiateVendor } from '../../server/src/vendor-http/define';
 import { VendorError } from '../../server/src/vendor-http/errors';
 import type { VendorImage } from '../../server/src/vendor-http/types';

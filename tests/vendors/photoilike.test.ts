@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import sharp from 'sharp';
 
-import { photoilike, SESSION_TOKEN_LIFETIME_MS, toPercent } from '../../server/src/scorers/photoilike';
+import { photoilike, SESSION_TOKEN_LIFETIME_MS, toPercent } from '../../server/src/scorers/vendors/photoilike';
 import { instantiateVendor } from '../../server/src/vendor-http/define';
 import { VendorError, type VendorFailure } from '../../server/src/vendor-http/errors';
 import type { VendorImage, VendorScorer } from '../../server/src/vendor-http/types';

@@ -16,5 +16,22 @@ export default {
       handler: 'vendors.resume',
       config: guardedBy(ACTIONS.updateSettings),
     },
+    ...(
+      [
+        ['POST', '/backfill/estimate', 'estimate'],
+        ['POST', '/backfill', 'start'],
+        ['GET', '/backfill', 'list'],
+        ['GET', '/backfill/:id', 'progress'],
+        ['POST', '/backfill/:id/pause', 'pause'],
+        ['POST', '/backfill/:id/resume', 'resume'],
+        ['POST', '/backfill/:id/cancel', 'cancel'],
+        ['POST', '/apply', 'apply'],
+      ] as const
+    ).map(([method, path, action]) => ({
+      method,
+      path,
+      handler: `backfill.${action}`,
+      config: guardedBy(ACTIONS.backfill),
+    })),
   ],
 };

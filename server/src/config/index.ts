@@ -1,5 +1,6 @@
+import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
+import { VENDOR_IDS, vendorConfigSections } from '../scorers/vendors';
 import { DEFAULT_MODERATION_THRESHOLDS } from '../scorers/deep/nsfw';
 import { DEFAULT_TARGET_MEGAPIXELS } from '../scorers/local/size';
 
@@ -19,14 +20,6 @@ export const runtimeSettingsSchema = z
   });
 
 export type RuntimeSettings = z.infer<typeof runtimeSettingsSchema>;
-
-const vendorSections = {
-  photoilike: VENDORS.photoilike.configSchema.optional(),
-  everypixel: VENDORS.everypixel.configSchema.optional(),
-  'ai-image-rating': VENDORS['ai-image-rating'].configSchema.optional(),
-  imagga: VENDORS.imagga.configSchema.optional(),
-  'alibaba-imm': VENDORS['alibaba-imm'].configSchema.optional(),
-} satisfies Record<VendorId, z.ZodType>;
 
 const budgetSchema = z
   .object({ perDay: z.number().int().positive().optional(), perMonth: z.number().int().positive().optional() })
@@ -109,9 +102,30 @@ export const pluginConfigSchema = z
       })
       .strict()
       .default({ failureThreshold: 5, coolDownMs: 60_000 }),
+    /**
+     * `sync` (default): an upload is scored before it is stored, and a refused one is never
+     * stored. `async`: it is stored at once as `pending` and scored by a background job; one
+     * under `rejectBelow` then becomes `rejected`, kept (`asyncReject: 'mark'`) or deleted
+     * (`'delete'`).
+     */
+    mode: z.enum(['sync', 'async']).default('sync'),
+    asyncReject: z.enum(['mark', 'delete']).default('mark'),
+    /**
+     * Background work (backfills, async uploads): jobs are rows in the plugin's tables, worked in-process by
+     * `concurrency` loops in every Strapi process; a process that dies gives its jobs back after
+     * `leaseMs`. `pollMs`: how often an idle worker looks for work.
+     */
+    jobs: z
+      .object({
+        concurrency: z.number().int().min(1).max(16).default(1),
+        pollMs: z.number().int().min(10).max(60_000).default(1_000),
+        leaseMs: z.number().int().min(1_000).default(5 * 60_000),
+      })
+      .strict()
+      .default({ concurrency: 1, pollMs: 1_000, leaseMs: 5 * 60_000 }),
     /** Paid requests allowed per vendor, per UTC day and month. */
     budgets: z.partialRecord(z.enum(VENDOR_IDS), budgetSchema).default({}),
-    vendors: z.object(vendorSections).strict().default({}),
+    vendors: z.object(vendorConfigSections).strict().default({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -136,8 +150,20 @@ export const defaultConfig: z.input<typeof pluginConfigSchema> = {
   workingSize: 512,
 };
 
-/** The config with every default filled in, as the services use it. */
-export const resolveConfig = (raw: unknown): PluginConfig => pluginConfigSchema.parse(raw);
+const parsedConfigs = new WeakMap<Core.Strapi, PluginConfig>();
+
+/**
+ * The plugin's config with every default filled in, parsed once per Strapi instance (the
+ * validator below has already refused a bad one at boot). The only place the plugin reads it.
+ */
+export function pluginConfig(strapi: Core.Strapi): PluginConfig {
+  let config = parsedConfigs.get(strapi);
+  if (!config) {
+    config = pluginConfigSchema.parse(strapi.config.get('plugin::photo-score'));
+    parsedConfigs.set(strapi, config);
+  }
+  return config;
+}
 
 /** Formats zod issues as `key: message` lines so a bad config names what to fix. */
 export const describeIssues = (error: z.ZodError): string =>

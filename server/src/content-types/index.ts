@@ -1,16 +1,22 @@
+import backfill from './backfill';
+import job from './job';
 import vendorState from './vendor-state';
 import vendorUsage from './vendor-usage';
 import vendorVerdict from './vendor-verdict';
 
-/** The plugin's own tables: durable vendor state shared by every Strapi process on the database. */
+/** The plugin's own tables: durable vendor state and background work, shared by every Strapi process on the database. */
 export default {
   'vendor-verdict': vendorVerdict,
   'vendor-usage': vendorUsage,
   'vendor-state': vendorState,
+  backfill,
+  job,
 };
 
 export const UIDS = {
   verdict: 'plugin::photo-score.vendor-verdict',
   usage: 'plugin::photo-score.vendor-usage',
   state: 'plugin::photo-score.vendor-state',
+  backfill: 'plugin::photo-score.backfill',
+  job: 'plugin::photo-score.job',
 } as const;

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { VendorImage, VendorImageSpec } from '../vendor-http/types';
 import { openImage, type ImageSource } from './source';
 
@@ -10,13 +8,6 @@ const SHRINK_STEP = 0.75;
 
 export class UnfitForVendorError extends Error {
   override name = 'UnfitForVendorError';
-}
-
-/** sha256 of the upload as received: the key under which vendor results are cached. */
-export async function sha256File(filepath: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(filepath)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** Output size: longer side within maxLongSide, shorter side kept at minShortSide where the original has it. */

@@ -6,9 +6,9 @@ import type { DecodedPixels } from './source';
  * sharp's prebuilt libvips has no HEVC decoder. Loaded on first use, so servers that never
  * see a HEIC pay nothing. libheif applies the container's rotation and mirroring itself.
  */
-export async function decodeHeic(filepath: string): Promise<DecodedPixels> {
+export async function decodeHeic(file: string | Buffer): Promise<DecodedPixels> {
   const { default: decode } = await import('heic-decode');
-  const buffer = await readFile(filepath);
+  const buffer = typeof file === 'string' ? await readFile(file) : file;
   const { width, height, data } = await decode({ buffer });
   return {
     data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { toValidationError } from '../admin-api/validate';
-import { runtimeSettingsSchema, type PluginConfig, type RuntimeSettings } from '../config';
+import { pluginConfig, runtimeSettingsSchema, type PluginConfig, type RuntimeSettings } from '../config';
 
 const STORE_KEY = 'settings';
 
@@ -18,7 +18,7 @@ const fromConfig = (config: PluginConfig): RuntimeSettings => ({
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const store = () => strapi.store({ type: 'plugin', name: 'photo-score', key: STORE_KEY });
-  const defaults = () => fromConfig(strapi.config.get('plugin::photo-score') as PluginConfig);
+  const defaults = () => fromConfig(pluginConfig(strapi));
 
   const get = async (): Promise<RuntimeSettings> => {
     const saved = runtimeSettingsSchema.safeParse({ ...defaults(), ...((await store().get({})) as object | null) });

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { UIDS } from '../content-types';
-import { upsertRow } from '../db-upsert';
+import { upsertRow } from './db-upsert';
 import type { VendorVerdict } from '../vendor-http/types';
 
 /** Expired verdicts are deleted at most this often (or once per lifetime, if shorter), by whichever process writes one. */

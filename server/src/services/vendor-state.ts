@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { UIDS } from '../content-types';
-import { upsertRow } from '../db-upsert';
+import { upsertRow } from './db-upsert';
 
 const event = z.object({ at: z.string(), message: z.string() });
 const failure = event.extend({ kind: z.string() });

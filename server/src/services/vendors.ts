@@ -2,33 +2,21 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
-import { resolveConfig, type PluginConfig } from '../config';
-import { encodeForVendor, UnfitForVendorError } from '../prepare/for-vendor';
-import type { ImageSource } from '../prepare/source';
-import { ENRICHERS, VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
+import { pluginConfig, type PluginConfig } from '../config';
+import { getService } from '../get-service';
+import { elapsed, errorMessage, type VendorInput } from '../pipeline/score';
+import { UnfitForVendorError } from '../prepare/for-vendor';
+import { VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
 import type { ScorerOutcome } from '../scorers/types';
 import { createBreaker } from '../vendor-http/breaker';
 import { instantiateVendor, type CommonVendorOptions, type VendorDefinition } from '../vendor-http/define';
 import { VendorError } from '../vendor-http/errors';
 import type { VendorImage, VendorScorer } from '../vendor-http/types';
-import { periodOverBudget, type default as vendorBudgets } from './vendor-budgets';
-import type vendorCache from './vendor-cache';
-import type { default as vendorState, VendorRecord } from './vendor-state';
+import { periodOverBudget } from './vendor-budgets';
+import type { VendorRecord } from './vendor-state';
 
 /** How long a vendor that reported its quota spent is left alone before it is tried again, unless an admin resumes it. */
 const QUOTA_SUSPENSION_MS = 60 * 60 * 1000;
-
-/** The upload as the vendors need it: where its pixels are, its upright size, its hash. */
-export interface VendorInput {
-  source: ImageSource;
-  width: number;
-  height: number;
-  sha256: string;
-  /** One encoding per vendor image spec, shared by the vendors of one upload. */
-  encodings: Map<string, Promise<VendorImage>>;
-}
-
-const elapsed = (since: number) => Math.round((performance.now() - since) * 10) / 10;
 
 const deadlinePassed = (signal: AbortSignal) =>
   new Promise<never>((_, reject) => {
@@ -36,8 +24,6 @@ const deadlinePassed = (signal: AbortSignal) =>
     if (signal.aborted) fail();
     else signal.addEventListener('abort', fail, { once: true });
   });
-
-const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Options about how to reach a vendor, not about what it answers. */
 const TRANSPORT_OPTIONS = new Set([
@@ -71,7 +57,7 @@ function createVendor(id: VendorId, config: PluginConfig) {
     enabled: settings.enabled,
     /** 1-based place in `scorers`, or null when the vendor is configured but not in the chain. */
     position: position === -1 ? null : position + 1,
-    role: ENRICHERS.has(id) ? ('enrichment' as const) : ('score' as const),
+    role: definition.role ?? 'score',
     weight: settings.weight,
     scorer: instantiateVendor(definition, settings) as VendorScorer,
     variant: verdictVariant(settings, definition.secretKeys),
@@ -89,14 +75,13 @@ type Vendor = ReturnType<typeof createVendor>;
  * shared by every Strapi process on it), and a circuit breaker per process.
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const config = resolveConfig(strapi.config.get('plugin::photo-score'));
+  const config = pluginConfig(strapi);
   const vendors = new Map<VendorId, Vendor>(
     VENDOR_IDS.filter((id) => config.vendors[id] !== undefined).map((id) => [id, createVendor(id, config)]),
   );
-  const service = <T>(name: string) => strapi.plugin('photo-score').service(name) as T;
-  const cache = () => service<ReturnType<typeof vendorCache>>('vendor-cache');
-  const budgets = () => service<ReturnType<typeof vendorBudgets>>('vendor-budgets');
-  const state = () => service<ReturnType<typeof vendorState>>('vendor-state');
+  const cache = () => getService(strapi, 'vendor-cache');
+  const budgets = () => getService(strapi, 'vendor-budgets');
+  const state = () => getService(strapi, 'vendor-state');
 
   /** Why the vendor may not be called now, short of its budget. */
   const blockedBy = (vendor: Vendor, { suspended }: VendorRecord, now = Date.now()): string | undefined => {
@@ -120,16 +105,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       vendor.breaker.recordFailure();
     strapi.log.warn(`[photo-score] ${message}`);
     return { kind, message };
-  };
-
-  const encodingFor = (vendor: Vendor, input: VendorInput): Promise<VendorImage> => {
-    const key = JSON.stringify(vendor.scorer.image);
-    let encoding = input.encodings.get(key);
-    if (!encoding) {
-      encoding = encodeForVendor(input.source, input, vendor.scorer.image, input.sha256, config.maxInputPixels);
-      input.encodings.set(key, encoding);
-    }
-    return encoding;
   };
 
   const known = (id: string): Vendor => {
@@ -166,14 +141,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   return {
-    weightOf: (id: string): number =>
-      id === 'local' ? config.localWeight : (vendors.get(id as VendorId)?.weight ?? 1),
-
     async run(id: VendorId, input: VendorInput, signal: AbortSignal): Promise<ScorerOutcome> {
       const started = performance.now();
       const vendor = vendors.get(id);
       if (!vendor) return { scorer: id, ok: false, durationMs: 0, error: `${id} is not configured`, kind: 'skipped' };
-      const cacheKey = `${input.sha256}.${vendor.variant}`;
+      const cacheKey = `${await input.sha256()}.${vendor.variant}`;
       const cached = await cache().get(id, cacheKey);
       if (cached)
         return {
@@ -194,7 +166,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       let image: VendorImage;
       try {
-        image = await encodingFor(vendor, input);
+        image = await input.encodingFor(vendor.scorer.image);
       } catch (error) {
         // Nothing was sent: the reservation goes back.
         await budgets().refund(id, vendor.scorer.billedRequests, reservedAt);

@@ -40,6 +40,8 @@ export interface VendorTools {
 
 export interface VendorDefinition<C extends CommonVendorOptions> {
   id: string;
+  /** `enrichment`: tags, colours and moderation but no quality score, run beside the score chain. Default `score`. */
+  role?: 'score' | 'enrichment';
   /** Zod schema of this vendor's config, including `commonVendorOptions`. */
   configSchema: z.ZodType<C>;
   /** Keys of the config whose values are secrets. */

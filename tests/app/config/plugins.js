@@ -69,6 +69,10 @@ module.exports = ({ env }) => ({
           : {}),
       },
       ...(env('PHOTO_SCORE_DEADLINE_MS') ? { deadlineMs: env.int('PHOTO_SCORE_DEADLINE_MS') } : {}),
+      mode: env('PHOTO_SCORE_MODE', 'sync'), // 'sync' | 'async'
+      asyncReject: env('PHOTO_SCORE_ASYNC_REJECT', 'mark'), // 'mark' | 'delete'
+      // e.g. {"concurrency":2,"pollMs":100}
+      ...(env('PHOTO_SCORE_JOBS') ? { jobs: env.json('PHOTO_SCORE_JOBS') } : {}),
       // e.g. {"everypixel":{"perDay":100}}
       budgets: env.json('PHOTO_SCORE_BUDGETS', {}),
       ...(env('PHOTO_SCORE_CACHE_TTL_HOURS') ? { cacheTtlHours: env.float('PHOTO_SCORE_CACHE_TTL_HOURS') } : {}),

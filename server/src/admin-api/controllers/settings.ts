@@ -1,10 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import type { RuntimeSettings } from '../../config';
-
-interface SettingsService {
-  get(): Promise<RuntimeSettings>;
-  set(input: unknown): Promise<RuntimeSettings>;
-}
+import { getService } from '../../get-service';
 
 interface Context {
   body: unknown;
@@ -12,7 +7,7 @@ interface Context {
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const settings = () => strapi.plugin('photo-score').service('settings') as SettingsService;
+  const settings = () => getService(strapi, 'settings');
   return {
     async get(ctx: Context) {
       ctx.body = { data: await settings().get() };

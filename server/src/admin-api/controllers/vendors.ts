@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import type vendors from '../../services/vendors';
+import { getService } from '../../get-service';
 import { parseInput } from '../validate';
 
 interface Context {
@@ -19,7 +19,7 @@ const resumeBody = z.object({}).strict().optional();
 const USAGE_TIMEOUT_MS = 10_000;
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const service = () => strapi.plugin('photo-score').service('vendors') as ReturnType<typeof vendors>;
+  const service = () => getService(strapi, 'vendors');
   return {
     async status(ctx: Context) {
       const { usage } = parseInput(statusQuery, ctx.query ?? {});

@@ -1,4 +1,4 @@
-import type { ScorerOutcome } from './scorers/types';
+import type { ScorerOutcome } from '../scorers/types';
 
 export type CombineStrategy = 'fallback' | 'weighted' | 'min';
 

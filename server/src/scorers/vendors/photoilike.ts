@@ -32,10 +32,10 @@
  */
 import { z } from 'zod';
 
-import { commonVendorOptions, defineVendor } from '../vendor-http/define';
-import { VendorError, type VendorFailure } from '../vendor-http/errors';
-import { createTokenCache } from '../vendor-http/token-cache';
-import type { VendorImage, VendorImageSpec, VendorResponse } from '../vendor-http/types';
+import { commonVendorOptions, defineVendor } from '../../vendor-http/define';
+import { VendorError, type VendorFailure } from '../../vendor-http/errors';
+import { createTokenCache } from '../../vendor-http/token-cache';
+import type { VendorImage, VendorImageSpec, VendorResponse } from '../../vendor-http/types';
 
 const VENDOR_ID = 'photoilike';
 

@@ -38,8 +38,8 @@
  */
 import { FormData } from 'undici';
 import { z } from 'zod';
-import { commonVendorOptions, defineVendor, type VendorTools } from '../vendor-http/define';
-import { VendorError, type VendorFailure } from '../vendor-http/errors';
+import { commonVendorOptions, defineVendor, type VendorTools } from '../../vendor-http/define';
+import { VendorError, type VendorFailure } from '../../vendor-http/errors';
 import type {
   VendorColour,
   VendorImage,
@@ -48,7 +48,7 @@ import type {
   VendorScorer,
   VendorTag,
   VendorVerdict,
-} from '../vendor-http/types';
+} from '../../vendor-http/types';
 
 const VENDOR_ID = 'imagga';
 
@@ -341,6 +341,7 @@ const imaggaImageSpec = {
 
 export const imagga = defineVendor({
   id: VENDOR_ID,
+  role: 'enrichment',
   configSchema,
   secretKeys: ['apiKey', 'apiSecret'],
   image: imaggaImageSpec,

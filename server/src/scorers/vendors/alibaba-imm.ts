@@ -34,13 +34,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { acs3CommonHeaders, acs3Nonce, signAcs3 } from '../vendor-http/acs3-signature';
-import { commonVendorOptions, defineVendor } from '../vendor-http/define';
-import type { VendorFailure } from '../vendor-http/errors';
-import { createLimiter } from '../vendor-http/limiter';
-import { contentMd5, ossUriEncode, signOss4 } from '../vendor-http/oss-signature';
-import { withRetries } from '../vendor-http/retry';
-import type { VendorImage, VendorImageSpec, VendorRequest, VendorResponse } from '../vendor-http/types';
+import { acs3CommonHeaders, acs3Nonce, signAcs3 } from '../../vendor-http/acs3-signature';
+import { commonVendorOptions, defineVendor } from '../../vendor-http/define';
+import type { VendorFailure } from '../../vendor-http/errors';
+import { createLimiter } from '../../vendor-http/limiter';
+import { contentMd5, ossUriEncode, signOss4 } from '../../vendor-http/oss-signature';
+import { withRetries } from '../../vendor-http/retry';
+import type { VendorImage, VendorImageSpec, VendorRequest, VendorResponse } from '../../vendor-http/types';
 
 const VENDOR_ID = 'alibaba-imm';
 const IMAGE_SPEC: VendorImageSpec = { formats: ['jpeg'], maxLongSide: 2048, maxBytes: 20 * 1024 * 1024 };

@@ -31,9 +31,9 @@
  */
 import { FormData } from 'undici';
 import { z } from 'zod';
-import { commonVendorOptions, defineVendor, instantiateVendor, type VendorTools } from '../vendor-http/define';
-import { VendorError, type VendorFailure } from '../vendor-http/errors';
-import { createTokenCache, type IssuedToken } from '../vendor-http/token-cache';
+import { commonVendorOptions, defineVendor, instantiateVendor, type VendorTools } from '../../vendor-http/define';
+import { VendorError, type VendorFailure } from '../../vendor-http/errors';
+import { createTokenCache, type IssuedToken } from '../../vendor-http/token-cache';
 import type {
   VendorImage,
   VendorModeration,
@@ -41,7 +41,7 @@ import type {
   VendorResponse,
   VendorScorer,
   VendorVerdict,
-} from '../vendor-http/types';
+} from '../../vendor-http/types';
 
 const VENDOR_ID = 'ai-image-rating';
 

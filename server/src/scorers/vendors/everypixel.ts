@@ -27,9 +27,9 @@
 import { FormData } from 'undici';
 import { z } from 'zod';
 
-import { commonVendorOptions, defineVendor } from '../vendor-http/define';
-import { failureForStatus, VendorError, type VendorFailure } from '../vendor-http/errors';
-import type { VendorImage, VendorImageSpec } from '../vendor-http/types';
+import { commonVendorOptions, defineVendor } from '../../vendor-http/define';
+import { failureForStatus, VendorError, type VendorFailure } from '../../vendor-http/errors';
+import type { VendorImage, VendorImageSpec } from '../../vendor-http/types';
 
 const VENDOR_ID = 'everypixel';
 

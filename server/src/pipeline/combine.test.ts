@@ -1,5 +1,5 @@
-import { combine } from './combiner';
-import type { ScorerOutcome } from './scorers/types';
+import { combine } from './combine';
+import type { ScorerOutcome } from '../scorers/types';
 
 const ok = (scorer: string, score: number): ScorerOutcome => ({
   scorer,

@@ -1,0 +1,21 @@
+/** A backfill: which stored files it covers, and whether it is running, paused, cancelled or done. */
+export const BACKFILL_STATES = ['running', 'paused', 'cancelled', 'done'] as const;
+export type BackfillState = (typeof BACKFILL_STATES)[number];
+
+export default {
+  schema: {
+    collectionName: 'photo_score_backfills',
+    info: { singularName: 'backfill', pluralName: 'backfills', displayName: 'Photo Score backfill' },
+    options: { draftAndPublish: false },
+    pluginOptions: { 'content-manager': { visible: false }, 'content-type-builder': { visible: false } },
+    attributes: {
+      state: { type: 'enumeration', enum: [...BACKFILL_STATES], default: 'running', required: true },
+      /** The request it was started with (scope and filters), as validated. */
+      selection: { type: 'json', required: true },
+      total: { type: 'integer', default: 0 },
+      startedBy: { type: 'string' },
+      startedAt: { type: 'datetime' },
+      finishedAt: { type: 'datetime' },
+    },
+  },
+};

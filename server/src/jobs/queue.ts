@@ -1,0 +1,106 @@
+/**
+ * The default job engine: rows in the plugin's own table (content-types/job.ts), worked by
+ * every Strapi process on the database. A claim is one conditional UPDATE (`state = queued`),
+ * so two processes never take the same row; a claim holds a lease, and a lease that runs out
+ * (its process was killed) puts the row back in the queue.
+ */
+import type { Core } from '@strapi/strapi';
+import { UIDS } from '../content-types';
+import type { JobState } from '../content-types/job';
+
+export interface Job {
+  id: number;
+  run: number;
+  file: number;
+  state: JobState;
+  attempts: number;
+}
+
+/** The states a job ends in. */
+export type FinalJobState = Extract<JobState, 'done' | 'failed' | 'skipped'>;
+
+/** Rows are written in chunks, so one backfill of a large library is not one huge INSERT. */
+const INSERT_CHUNK = 500;
+/** Other processes may win a race for the same row; after this many lost races the claim waits for the next poll. */
+const CLAIM_TRIES = 5;
+
+export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance: string; leaseMs: number }) {
+  const jobs = () => strapi.db.query(UIDS.job);
+
+  return {
+    async enqueue(run: number, files: readonly number[]): Promise<void> {
+      for (let start = 0; start < files.length; start += INSERT_CHUNK) {
+        await jobs().createMany({
+          data: files.slice(start, start + INSERT_CHUNK).map((file) => ({ run, file, state: 'queued', attempts: 0 })),
+        });
+      }
+    },
+
+    /** The oldest queued job of one of these runs, now this process's; null when there is none. */
+    async claim(runs: readonly number[]): Promise<Job | null> {
+      if (runs.length === 0) return null;
+      const now = new Date();
+      await jobs().updateMany({
+        where: { state: 'active', lockedUntil: { $lt: now } },
+        data: { state: 'queued', lockedBy: null, lockedUntil: null },
+      });
+      for (let attempt = 0; attempt < CLAIM_TRIES; attempt++) {
+        const candidate = (await jobs().findOne({
+          where: { state: 'queued', run: { $in: [...runs] } },
+          orderBy: { id: 'asc' },
+        })) as Job | null;
+        if (!candidate) return null;
+        const { count } = await jobs().updateMany({
+          where: { id: candidate.id, state: 'queued' },
+          data: {
+            state: 'active',
+            lockedBy: instance,
+            lockedUntil: new Date(Date.now() + leaseMs),
+            attempts: candidate.attempts + 1,
+          },
+        });
+        if (count === 1) return { ...candidate, state: 'active', attempts: candidate.attempts + 1 };
+      }
+      return null;
+    },
+
+    /** Ends a job this process holds; a job whose lease was taken over meanwhile is left to its new holder. */
+    async finish(job: Job, state: FinalJobState, outcome?: string): Promise<void> {
+      await jobs().updateMany({
+        where: { id: job.id, lockedBy: instance, state: 'active' },
+        // lockedBy stays: which process worked the job.
+        data: { state, outcome: outcome ?? null, finishedAt: new Date(), lockedUntil: null },
+      });
+    },
+
+    /** Queued jobs of a run are cancelled; the one being worked finishes. */
+    async cancel(run: number): Promise<void> {
+      await jobs().updateMany({
+        where: { run, state: 'queued' },
+        data: { state: 'cancelled', finishedAt: new Date() },
+      });
+    },
+
+    async count(run: number, state: JobState): Promise<number> {
+      return jobs().count({ where: { run, state } });
+    },
+
+    /** Jobs of a run that ended since `since` (for the rate). */
+    async finishedSince(run: number, since: Date): Promise<number> {
+      return jobs().count({
+        where: { run, state: { $in: ['done', 'failed', 'skipped'] }, finishedAt: { $gte: since } },
+      });
+    },
+
+    async failures(run: number, limit: number): Promise<Array<{ file: number; outcome: string | null }>> {
+      return (await jobs().findMany({
+        where: { run, state: 'failed' },
+        orderBy: { id: 'asc' },
+        limit,
+        select: ['file', 'outcome'],
+      })) as Array<{ file: number; outcome: string | null }>;
+    },
+  };
+}
+
+export type JobQueue = ReturnType<typeof jobQueue>;

@@ -1,0 +1,51 @@
+/**
+ * A stored file through the pipeline, as background work does it: the row read again (it may
+ * have been deleted meanwhile), the bytes read back through the provider, the same assessment an
+ * upload gets. What to do with the verdict (record it, delete the file) is the caller's.
+ */
+import type { Core } from '@strapi/strapi';
+import { FILE_UID } from '../attributes';
+import { getService } from '../get-service';
+import type { Assessment } from '../pipeline';
+import { fromStoredFile } from '../pipeline/prepare';
+import type { PhotoScoreDetails } from '../pipeline/record';
+import { readStoredFile, StoredFileError, type StoredFileRow } from './stored-file';
+
+export type StoredFile = StoredFileRow & {
+  photoScoreStatus: string | null;
+  photoScoreDetails: PhotoScoreDetails | null;
+};
+
+export type StoredAssessment =
+  /** Not an image: nothing to read. */
+  | { kind: 'skip'; reason: string }
+  /** Gone from storage, or its provider does not hand it back. */
+  | { kind: 'unread'; reason: string }
+  | { kind: 'assessed'; file: StoredFile; assessment: Assessment };
+
+/** A stored file larger than this is not read back for scoring. */
+const MAX_STORED_BYTES = 200 * 1024 * 1024;
+/** Types worth reading: images, and files stored without a type (the bytes tell). */
+const MIGHT_BE_AN_IMAGE = /^(image\/|application\/octet-stream$)/;
+
+export const findStoredFile = async (strapi: Core.Strapi, id: number): Promise<StoredFile | null> =>
+  (await strapi.db.query(FILE_UID).findOne({ where: { id } })) as StoredFile | null;
+
+export async function assessStoredFile(strapi: Core.Strapi, file: StoredFile): Promise<StoredAssessment> {
+  if (!MIGHT_BE_AN_IMAGE.test(file.mime ?? 'application/octet-stream')) {
+    return { kind: 'skip', reason: `not an image (${file.mime})` };
+  }
+  let body: Buffer;
+  try {
+    body = await readStoredFile(strapi, file, MAX_STORED_BYTES);
+  } catch (error) {
+    if (error instanceof StoredFileError) return { kind: 'unread', reason: error.message };
+    throw error;
+  }
+  const settings = await getService(strapi, 'settings').get();
+  const assessment = await getService(strapi, 'pipeline').assess(
+    await fromStoredFile({ name: file.name, mime: file.mime, body }),
+    settings,
+  );
+  return { kind: 'assessed', file, assessment };
+}

@@ -1,0 +1,43 @@
+/**
+ * Async mode (`mode: 'async'`): an upload is stored at once as `pending` and scored here, off the
+ * request. A score under `rejectBelow` marks it `rejected`, or deletes it with
+ * `asyncReject: 'delete'`; flagging works as for a synchronous upload.
+ */
+import type { Core } from '@strapi/strapi';
+import { pluginConfig } from '../config';
+import { emitVerdict } from '../events';
+import { saveVerdict } from '../pipeline/persist';
+import { notAnImageRecord, unjudgedRecord } from '../pipeline/record';
+import type { JobResult } from '../services/jobs';
+import type { Job } from './queue';
+import { assessStoredFile, findStoredFile } from './stored-assessment';
+
+/** The run every async upload's job belongs to (backfills have runs of their own, ids from 1). */
+export const UPLOADS_RUN = 0;
+
+export async function scoreUploadJob(strapi: Core.Strapi, job: Job): Promise<JobResult> {
+  const file = await findStoredFile(strapi, job.file);
+  if (!file) return { state: 'skipped', outcome: 'the file was deleted before its turn' };
+  // Not pending any more: a process that died after saving the verdict already did the work.
+  if (file.photoScoreStatus !== 'pending') return { state: 'done', outcome: 'already scored' };
+  const now = new Date().toISOString();
+  const result = await assessStoredFile(strapi, file);
+  if (result.kind === 'skip') {
+    await saveVerdict(strapi, file.id, notAnImageRecord({ mime: file.mime ?? '', reason: result.reason }, now));
+    return { state: 'skipped', outcome: result.reason };
+  }
+  if (result.kind === 'unread') {
+    await saveVerdict(strapi, file.id, unjudgedRecord(file.mime ?? '', result.reason, now));
+    return { state: 'failed', outcome: result.reason };
+  }
+  const { assessment } = result;
+  if (assessment.action === 'reject' && pluginConfig(strapi).asyncReject === 'delete') {
+    await emitVerdict(strapi, file, assessment.record);
+    await strapi.plugin('upload').service('upload').remove(file);
+    return { state: 'done', outcome: `deleted: ${assessment.message}` };
+  }
+  await saveVerdict(strapi, file.id, assessment.record);
+  return assessment.record.photoScoreStatus === 'failed'
+    ? { state: 'failed', outcome: assessment.action === 'reject' ? assessment.message : 'stored unscored' }
+    : { state: 'done' };
+}

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { corruptJpeg, crispPhoto, tinyPdf } from '../../../tests/helpers/images';
+import type { VendorImageSpec } from '../vendor-http/types';
+import { fromStoredFile, fromUpload, prepare, UnreadableImageError, type PreparedFile } from './prepare';
+
+const options = { workingSize: 512, maxInputPixels: 100_000_000 };
+const spec: VendorImageSpec = { formats: ['jpeg'], maxLongSide: 640, maxBytes: 5_000_000 };
+
+const asImage = (prepared: PreparedFile) => {
+  if (prepared.kind !== 'image') throw new Error(`expected an image, got: ${prepared.reason}`);
+  return prepared;
+};
+
+describe('prepare', () => {
+  let dir: string;
+  let photo: Buffer;
+  let photoPath: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'photo-score-prepare-'));
+    photo = await crispPhoto(800, 600);
+    photoPath = path.join(dir, 'photo.jpg');
+    await writeFile(photoPath, photo);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('decodes an upload’s temp file and a stored file’s bytes (buffer or stream) alike', async () => {
+    const upload = asImage(
+      await prepare(
+        fromUpload({ filepath: photoPath, originalFilename: 'photo.jpg', mimetype: 'image/jpeg' }),
+        options,
+      ),
+    );
+    const stored = asImage(
+      await prepare(await fromStoredFile({ name: 'photo.jpg', mime: 'image/jpeg', body: photo }), options),
+    );
+    const streamed = asImage(
+      await prepare(
+        await fromStoredFile({ name: 'photo.jpg', mime: 'image/jpeg', body: Readable.from([photo]) }),
+        options,
+      ),
+    );
+    for (const prepared of [stored, streamed]) {
+      expect(prepared).toMatchObject({ name: 'photo.jpg', mime: 'image/jpeg', format: 'jpeg' });
+      expect(prepared.image.data.equals(upload.image.data)).toBe(true);
+      expect(await prepared.sha256()).toBe(await upload.sha256());
+    }
+  });
+
+  it('hashes the bytes as received once, and encodes once per vendor spec', async () => {
+    const prepared = asImage(
+      await prepare(await fromStoredFile({ name: 'photo.jpg', mime: 'image/jpeg', body: photo }), options),
+    );
+    expect(prepared.sha256()).toBe(prepared.sha256());
+    expect(await prepared.sha256()).toBe(createHash('sha256').update(photo).digest('hex'));
+    const encoding = prepared.encodingFor(spec);
+    expect(prepared.encodingFor({ ...spec })).toBe(encoding);
+    expect(prepared.encodingFor({ ...spec, maxLongSide: 320 })).not.toBe(encoding);
+    expect(await encoding).toMatchObject({ format: 'jpeg', width: 640, height: 480, sha256: await prepared.sha256() });
+  });
+
+  it('skips what is not an image and refuses bytes that only claim to be one, naming the file', async () => {
+    expect(await prepare({ name: 'doc.pdf', mime: 'application/pdf', bytes: tinyPdf() }, options)).toMatchObject({
+      kind: 'skip',
+      reason: 'not an image (application/pdf)',
+    });
+    await expect(prepare({ name: 'broken.jpg', mime: 'image/jpeg', bytes: corruptJpeg() }, options)).rejects.toThrow(
+      UnreadableImageError,
+    );
+    await expect(prepare({ name: 'broken.jpg', mime: 'image/jpeg', bytes: corruptJpeg() }, options)).rejects.toThrow(
+      /^"broken\.jpg" is not a readable image/,
+    );
+  });
+});

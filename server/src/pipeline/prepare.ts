@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { buffer as readAll } from 'node:stream/consumers';
+import { decodeWorkingImageDeferred, UnreadableImageError, type WorkingImage } from '../prepare/decode';
+import { encodeForVendor } from '../prepare/for-vendor';
+import { decodeHeic } from '../prepare/heic';
+import type { ImageSource } from '../prepare/source';
+import { DECODABLE_FORMATS, readHead, sniffImageFormat, type SniffedFormat } from '../prepare/sniff';
+import type { VendorImage, VendorImageSpec } from '../vendor-http/types';
+
+/** The shape of a file handed to Strapi's upload service (a formidable file, or one built by hand). */
+export interface IncomingFile {
+  filepath: string;
+  originalFilename?: string | null;
+  mimetype?: string | null;
+  detectedMimeType?: string | null;
+  size?: number;
+}
+
+/** A file to assess, wherever its bytes are: an upload's temp file on disk, or a stored file read back. */
+export interface ImageFile {
+  /** The name people know it by, for messages. */
+  name: string;
+  /** The declared MIME type, `application/octet-stream` when none was declared. */
+  mime: string;
+  /** A path on disk, or the bytes themselves. */
+  bytes: string | Buffer;
+}
+
+/** A raster image decoded once, with what the scorers need of it computed at most once. */
+export interface PreparedImage {
+  kind: 'image';
+  name: string;
+  mime: string;
+  format: SniffedFormat;
+  /** The working copy every embedded measurement shares. */
+  image: WorkingImage;
+  /** Where the pixels come from for re-encoding: the file, its bytes, or HEIC pixels decoded by libheif. */
+  source: ImageSource;
+  /** sha256 of the bytes as received (the vendors' cache key): hashed on first use, once. */
+  sha256(): Promise<string>;
+  /** The image re-encoded to a vendor's spec: once per distinct spec, shared by the vendors of one image. */
+  encodingFor(spec: VendorImageSpec): Promise<VendorImage>;
+}
+
+export type PreparedFile = { kind: 'skip'; reason: string; mime: string } | PreparedImage;
+
+/** The upload's pixels exceed `maxInputPixels`: refused before decoding. */
+export class ImageTooLargeError extends Error {
+  override name = 'ImageTooLargeError';
+}
+
+/** A real image in a container the embedded decoder cannot open (BMP, ICO, PSD…). */
+export class UnsupportedImageError extends Error {
+  override name = 'UnsupportedImageError';
+}
+
+export { UnreadableImageError };
+
+export interface PrepareOptions {
+  workingSize: number;
+  maxInputPixels: number;
+}
+
+/** An upload in the middle of Strapi's upload service, by its temp file. */
+export const fromUpload = (file: IncomingFile): ImageFile => {
+  const declared = file.detectedMimeType || file.mimetype || '';
+  return {
+    name: file.originalFilename ?? 'unnamed file',
+    mime: declared === '' ? 'application/octet-stream' : declared,
+    bytes: file.filepath,
+  };
+};
+
+/**
+ * A file already stored, as its provider hands it back (a buffer, or a stream read to its end:
+ * decoding and re-encoding need random access to the bytes).
+ */
+export async function fromStoredFile(file: {
+  name: string;
+  mime?: string | null;
+  body: Buffer | NodeJS.ReadableStream;
+}): Promise<ImageFile> {
+  return {
+    name: file.name,
+    mime: file.mime || 'application/octet-stream',
+    bytes: Buffer.isBuffer(file.body) ? file.body : await readAll(file.body),
+  };
+}
+
+const HEAD_BYTES = 64;
+
+const headOf = (bytes: ImageFile['bytes']): Promise<Buffer> =>
+  typeof bytes === 'string' ? readHead(bytes, HEAD_BYTES) : Promise.resolve(bytes.subarray(0, HEAD_BYTES));
+
+async function sha256Of(bytes: ImageFile['bytes']): Promise<string> {
+  const hash = createHash('sha256');
+  if (typeof bytes === 'string') {
+    for await (const chunk of createReadStream(bytes)) hash.update(chunk as Buffer);
+  } else {
+    hash.update(bytes);
+  }
+  return hash.digest('hex');
+}
+
+/** Memoises a promise-returning computation, so the work runs on first use and only then. */
+const once = <T>(compute: () => Promise<T>): (() => Promise<T>) => {
+  let result: Promise<T> | undefined;
+  return () => (result ??= compute());
+};
+
+/**
+ * Reads a file's first bytes and, when it is a raster image, decodes it once into the working
+ * copy every embedded measurement shares. Throws `UnreadableImageError` for bytes that claim to
+ * be an image but are not one, `ImageTooLargeError` for decompression bombs and
+ * `UnsupportedImageError` for real images we cannot decode.
+ */
+export async function prepare(file: ImageFile, options: PrepareOptions): Promise<PreparedFile> {
+  const { name, mime } = file;
+  const sniffed = sniffImageFormat(await headOf(file.bytes));
+  const claimsImage = mime.startsWith('image/');
+  const untyped = mime === 'application/octet-stream';
+
+  if (!claimsImage && !(untyped && sniffed)) {
+    return { kind: 'skip', reason: `not an image (${mime})`, mime };
+  }
+  if (sniffed === 'svg' || mime === 'image/svg+xml') {
+    return { kind: 'skip', reason: 'vector image: there are no photo pixels to score', mime };
+  }
+  if (!sniffed) {
+    throw new UnreadableImageError(
+      `"${name}" is not a readable image: it is declared ${mime} but its bytes match no image format`,
+    );
+  }
+  if (!DECODABLE_FORMATS.has(sniffed) && sniffed !== 'heif') {
+    throw new UnsupportedImageError(
+      `"${name}" is a ${sniffed.toUpperCase()} image, which the embedded scorer cannot decode`,
+    );
+  }
+
+  let source: ImageSource;
+  let image: WorkingImage;
+  try {
+    source = sniffed === 'heif' ? await decodeHeic(file.bytes) : file.bytes;
+    // The 100 % band decodes while the scorers measure the overview (scoreLocalDeferred).
+    image = await decodeWorkingImageDeferred(source, options.workingSize, {
+      maxInputPixels: options.maxInputPixels,
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (/pixel limit/i.test(reason)) {
+      throw new ImageTooLargeError(
+        `"${name}" has more than ${options.maxInputPixels.toLocaleString('en')} pixels, the most this server decodes`,
+      );
+    }
+    throw new UnreadableImageError(`"${name}" is not a readable image: ${withoutLocation(reason, file.bytes)}`);
+  }
+
+  const sha256 = once(() => sha256Of(file.bytes));
+  const encodings = new Map<string, Promise<VendorImage>>();
+  const upright = { width: image.originalWidth, height: image.originalHeight };
+  return {
+    kind: 'image',
+    name,
+    mime,
+    format: sniffed,
+    image,
+    source,
+    sha256,
+    encodingFor(spec) {
+      const key = JSON.stringify(spec);
+      let encoding = encodings.get(key);
+      if (!encoding) {
+        encoding = sha256().then((hash) => encodeForVendor(source, upright, spec, hash, options.maxInputPixels));
+        encodings.set(key, encoding);
+      }
+      return encoding;
+    },
+  };
+}
+
+/** Temp paths (or a buffer's description) mean nothing to the person who uploaded the file. */
+const withoutLocation = (reason: string, bytes: ImageFile['bytes']): string => {
+  const message = reason.replace(/^Cannot read image \([^)]*\):\s*/, '');
+  return typeof bytes === 'string' ? message.split(bytes).join('the file') : message;
+};

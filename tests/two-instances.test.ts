@@ -1,0 +1,115 @@
+import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { crispPhoto } from './helpers/images';
+import { attachAll, jpeg, type Upload } from './helpers/multipart';
+import { startSecondInstance, type SecondInstance } from './helpers/second-instance';
+import { createTestDatabase, startApp, type TestApp, type TestDatabase } from './helpers/strapi';
+
+/**
+ * Two Strapi processes on one database share one backfill: each file is scored by one of them,
+ * once, even when one is killed (kill -9) in the middle. Every scoring is counted by the webhook
+ * event it fires, whichever process fired it.
+ */
+const FILES = 40;
+
+describe('two Strapi processes sharing a backfill', () => {
+  let database: TestDatabase;
+  let publicDir: string;
+  let app: TestApp;
+  let second: SecondInstance | undefined;
+  let receiver: http.Server;
+  const scorings = new Map<number, number>();
+
+  const asAdmin = <T extends { set(name: string, value: string): T }>(req: T): T =>
+    req.set('Authorization', `Bearer ${app.adminToken}`);
+
+  beforeAll(async () => {
+    receiver = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => {
+        const { file } = JSON.parse(text) as { file: { id: number } };
+        scorings.set(file.id, (scorings.get(file.id) ?? 0) + 1);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+
+    database = await createTestDatabase();
+    publicDir = await mkdtemp(path.join(os.tmpdir(), 'photo-score-shared-'));
+    const before = await startApp({ PHOTO_SCORE_ENABLED: 'false' }, { database, publicDir });
+    const uploads: Upload[] = [];
+    for (let i = 0; i < FILES; i++) uploads.push(jpeg(`shared-${i}.jpg`, await crispPhoto(480, 360, i + 1)));
+    for (let i = 0; i < FILES; i += 10) {
+      const res = await attachAll(
+        before.http.post('/api/upload').set('Authorization', `Bearer ${before.apiToken}`),
+        uploads.slice(i, i + 10),
+      );
+      expect(res.status).toBe(201);
+    }
+    await before.stop();
+
+    const jobs = JSON.stringify({ pollMs: 50, leaseMs: 1_500 });
+    app = await startApp({ PHOTO_SCORE_JOBS: jobs }, { database, publicDir });
+    const webhook = await asAdmin(app.http.post('/admin/webhooks')).send({
+      name: 'scorings',
+      url: hook,
+      headers: {},
+      events: ['photo-score.scored', 'photo-score.flagged'],
+    });
+    expect(webhook.status).toBe(201);
+    second = await startSecondInstance({
+      ...database.env,
+      ...(process.env.DATABASE_CLIENT ? { DATABASE_CLIENT: process.env.DATABASE_CLIENT } : {}),
+      PUBLIC_DIR: publicDir,
+      PHOTO_SCORE_JOBS: jobs,
+    });
+  });
+
+  afterAll(async () => {
+    await second?.stop();
+    await app?.stop();
+    await database?.drop();
+    await rm(publicDir, { recursive: true, force: true });
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  it('shares the work, loses nothing when one is killed, and scores every file once', async () => {
+    const started = await asAdmin(app.http.post('/photo-score/backfill')).send({});
+    expect(started.body.data.total).toBe(FILES);
+    const id: number = started.body.data.id;
+    const jobs = app.strapi.db.query('plugin::photo-score.job');
+
+    // Kill the second process once it has done some of the work.
+    for (let i = 0; i < 400; i++) {
+      const byOther = await jobs.count({
+        where: { run: id, state: 'done', lockedBy: { $notContains: `:${process.pid}:` } },
+      });
+      if (byOther >= 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await second?.kill();
+
+    let progress = started.body.data;
+    for (let i = 0; i < 600 && progress.state !== 'done'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      progress = (await asAdmin(app.http.get(`/photo-score/backfill/${id}`))).body.data;
+    }
+    expect(progress).toMatchObject({ state: 'done', done: FILES, failed: 0, remaining: 0 });
+
+    const rows = (await jobs.findMany({ where: { run: id } })) as Array<{ lockedBy: string }>;
+    const workers = new Set(rows.map((row) => row.lockedBy.split(':').slice(0, 2).join(':')));
+    expect(workers.size).toBe(2);
+
+    // Every file scored, each by exactly one scoring, as the webhooks both processes fired show.
+    for (let i = 0; i < 100 && scorings.size < FILES; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const files = (await app.http.get('/api/upload/files').set('Authorization', `Bearer ${app.apiToken}`))
+      .body as Array<{ id: number; photoScore: number | null }>;
+    expect(files.every((file) => typeof file.photoScore === 'number')).toBe(true);
+    expect(files.map((file) => scorings.get(file.id))).toEqual(files.map(() => 1));
+  });
+});
