@@ -168,7 +168,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       data: { state, ...(state === 'cancelled' || state === 'done' ? { finishedAt: new Date() } : {}) },
     });
     if (state === 'cancelled') await jobs().queue.cancel(run.id);
-    if (state === 'running') jobs().nudge();
+    jobs().nudge();
     return progress(await findRun(run.id));
   };
 
@@ -183,13 +183,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   /** One file of a backfill through the pipeline; its verdict saved, a refused one kept as `rejected`. */
+  // When a run started never changes: read once per run, not once per file.
+  const startedAt = new Map<number, Date>();
+
   const work = async (job: Job): Promise<JobResult> => {
-    const run = await findRun(job.run);
+    let runStart = startedAt.get(job.run);
+    if (!runStart) {
+      runStart = new Date((await findRun(job.run)).startedAt);
+      startedAt.set(job.run, runStart);
+    }
     const file = await findStoredFile(strapi, job.file);
     if (!file) return { state: 'skipped', outcome: 'the file was deleted before its turn' };
     // A job taken over from a process that died after saving the score: the work is done.
     const scoredAt = file.photoScoreDetails?.scoredAt;
-    if (job.attempts > 1 && scoredAt && new Date(scoredAt) >= new Date(run.startedAt)) {
+    if (job.attempts > 1 && scoredAt && new Date(scoredAt) >= runStart) {
       return { state: 'done', outcome: 'already scored' };
     }
     const result = await assessStoredFile(strapi, file);

@@ -22,12 +22,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const queue = jobQueue(strapi, { instance, leaseMs: pluginConfig(strapi).jobs.leaseMs });
   let workers: Workers | undefined;
 
-  const runningBackfills = async (): Promise<number[]> =>
-    (
-      (await strapi.db.query(UIDS.backfill).findMany({ where: { state: 'running' }, select: ['id'] })) as Array<{
-        id: number;
-      }>
-    ).map((run) => run.id);
+  // Which backfills are running, re-read at most once per poll interval (and at once after a
+  // start, pause or resume: nudge), so a busy worker does not ask for every file.
+  let running: { ids: number[]; readAt: number } = { ids: [], readAt: 0 };
+  const runningBackfills = async (): Promise<number[]> => {
+    if (Date.now() - running.readAt >= pluginConfig(strapi).jobs.pollMs) {
+      const rows = (await strapi.db
+        .query(UIDS.backfill)
+        .findMany({ where: { state: 'running' }, select: ['id'] })) as Array<{ id: number }>;
+      running = { ids: rows.map((run) => run.id), readAt: Date.now() };
+    }
+    return running.ids;
+  };
 
   /** One job, if there is one; true when a job was worked. */
   const workOne = async (): Promise<boolean> => {
@@ -45,7 +51,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       result = { state: 'failed', outcome: error instanceof Error ? error.message : String(error) };
     }
     await queue.finish(job, result.state, result.outcome);
-    if (job.run !== UPLOADS_RUN) await backfill.closeIfFinished(job.run);
+    // A backfill is closed once a worker finds nothing left of it (above), not after every job.
     return true;
   };
 
@@ -57,8 +63,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       workers?.nudge();
     },
 
-    /** Wakes idle workers (a backfill was started or resumed). */
-    nudge: () => workers?.nudge(),
+    /** Wakes idle workers, and makes them read the running backfills again (one was started, paused or resumed). */
+    nudge: () => {
+      running = { ids: [], readAt: 0 };
+      workers?.nudge();
+    },
 
     /** Starts this process's workers (bootstrap); they work every instance's jobs. */
     start(): void {
