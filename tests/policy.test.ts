@@ -162,7 +162,9 @@ describe('the policy accepts, flags or refuses uploads, and a refusal leaves not
     const res = await upload([{ name: 'bomb.png', bytes: pngClaiming(20000, 20000), contentType: 'image/png' }]);
     expect(res.status).toBe(413);
     expect(res.body.error.message).toContain('bomb.png');
-    expect(res.body.error.message).toContain('100,000,000 pixels');
+    expect(res.body.error.message).toContain('declares 20000×20000 pixels (400,000,000)');
+    expect(res.body.error.message).toContain('250,000,000 pixels');
+    expect(res.body.error.message).toContain('maxInputPixels');
     await expectNothingNew(before);
   });
 

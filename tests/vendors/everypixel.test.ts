@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { classifyEverypixel, everypixel, toPercent } from '../../server/src/scorers/vendors/everypixel';
 import { instantiateVendor } from '../../server/src/vendor-http/define';
 import { VendorError, type VendorFailure } from '../../server/src/vendor-http/errors';
+import { deadlineSignal } from '../../server/src/vendor-http/retry';
 import type { VendorImage, VendorScorer } from '../../server/src/vendor-http/types';
 import { MAX_BYTES, startEverypixelFake, type EverypixelFake } from './everypixel-server';
 
@@ -95,8 +96,10 @@ describe('configuration', () => {
     expect(toPercent(0.5947988033294678)).toBe(59.5);
   });
 
-  it('reads a 429 as quota only when the body says the requests are used up', () => {
+  it('reads a 429 as the balance used up unless it speaks of a rate', () => {
     const body = (message: string) => JSON.stringify({ status: 'error', message });
+    expect(classifyEverypixel(429, body('Balance exhausted'))).toBe('quota');
+    expect(classifyEverypixel(429, '')).toBe('quota');
     expect(classifyEverypixel(429, body('Requests quota exhausted for this account'))).toBe('quota');
     expect(classifyEverypixel(429, body('Free requests limit has been reached'))).toBe('quota');
     expect(classifyEverypixel(429, body('Too many requests'))).toBe('rate-limited');
@@ -232,6 +235,28 @@ describe('injected faults', () => {
     await expect(scorerFor().score(jpeg, deadline())).resolves.toMatchObject({ score: 59.5 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(fake.scoringCalls()).toHaveLength(2);
+  });
+
+  it('429 with a Retry-After beyond the deadline: fails over at once instead of waiting it out', async () => {
+    fake.server.inject({
+      reply: { status: 429, headers: { 'retry-after': '3600' }, body: { status: 'error', message: 'Too many requests' } },
+    });
+    const started = Date.now();
+    const failure = await failureOf(scorerFor().score(jpeg, deadlineSignal(15_000)));
+    expect(failure.kind).toBe('rate-limited');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(fake.scoringCalls()).toHaveLength(1);
+  });
+
+  it('a 429 that is the balance running out is not retried and says quota, Retry-After or not', async () => {
+    fake.server.inject({
+      reply: { status: 429, headers: { 'retry-after': '5' }, body: { status: 'error', message: 'Balance exhausted' } },
+    });
+    const started = Date.now();
+    const failure = await failureOf(scorerFor().score(jpeg, deadlineSignal(15_000)));
+    expect(failure.kind).toBe('quota');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(fake.scoringCalls()).toHaveLength(1);
   });
 
   it('5xx then success: retried until it works', async () => {

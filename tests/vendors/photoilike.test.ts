@@ -315,7 +315,7 @@ describe('rate limit', () => {
     expect(fake.rateLimited).toBe(0);
     const arrivals = fake.scoreArrivals;
     expect(arrivals).toHaveLength(11);
-    expect(busiestWindow(arrivals, 900)).toBeLessThanOrEqual(5);
+    expect(busiestWindow(arrivals, 1000)).toBeLessThanOrEqual(5);
     // 11 calls at 5 per second cannot finish starting in under two seconds.
     expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeGreaterThanOrEqual(1900);
   });

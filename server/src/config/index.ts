@@ -146,7 +146,8 @@ export const defaultConfig: z.input<typeof pluginConfigSchema> = {
   rejectBelow: null,
   flagBelow: null,
   onScorerError: 'accept',
-  maxInputPixels: 100_000_000,
+  // Today's phones take 108 and 200 MP photos; a decompression bomb declares far more.
+  maxInputPixels: 250_000_000,
   workingSize: 512,
 };
 

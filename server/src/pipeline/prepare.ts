@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { buffer as readAll } from 'node:stream/consumers';
+import sharp from 'sharp';
 import { decodeWorkingImageDeferred, UnreadableImageError, type WorkingImage } from '../prepare/decode';
 import { encodeForVendor } from '../prepare/for-vendor';
 import { decodeHeic } from '../prepare/heic';
@@ -103,6 +104,18 @@ async function sha256Of(bytes: ImageFile['bytes']): Promise<string> {
   return hash.digest('hex');
 }
 
+/** "20000×20000 pixels (400,000,000)" from the header alone, or undefined when it cannot be read. */
+async function declaredSize(bytes: ImageFile['bytes'] | undefined): Promise<string | undefined> {
+  if (bytes === undefined) return undefined;
+  try {
+    const { width, height } = await sharp(bytes, { limitInputPixels: false }).metadata();
+    if (!width || !height) return undefined;
+    return `${width}×${height} pixels (${(width * height).toLocaleString('en')})`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Memoises a promise-returning computation, so the work runs on first use and only then. */
 const once = <T>(compute: () => Promise<T>): (() => Promise<T>) => {
   let result: Promise<T> | undefined;
@@ -149,8 +162,9 @@ export async function prepare(file: ImageFile, options: PrepareOptions): Promise
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (/pixel limit/i.test(reason)) {
+      const declared = await declaredSize(sniffed === 'heif' ? undefined : file.bytes);
       throw new ImageTooLargeError(
-        `"${name}" has more than ${options.maxInputPixels.toLocaleString('en')} pixels, the most this server decodes`,
+        `"${name}" ${declared ? `declares ${declared}` : 'has more pixels than that'}, above the ${options.maxInputPixels.toLocaleString('en')} pixels this server decodes (the plugin's maxInputPixels setting)`,
       );
     }
     throw new UnreadableImageError(`"${name}" is not a readable image: ${withoutLocation(reason, file.bytes)}`);

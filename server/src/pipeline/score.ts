@@ -4,6 +4,7 @@ import { embeddedScorer, offlineModerator } from '../scorers/embedded';
 import type { Scorer, ScorerOutcome } from '../scorers/types';
 import { ENRICHERS, type VendorId } from '../scorers/vendors';
 import type { PreparedImage } from './prepare';
+import { deadlineSignal } from '../vendor-http/retry';
 
 /** What a vendor needs of a prepared image: its hash (the cache key) and its encodings. */
 export type VendorInput = Pick<PreparedImage, 'sha256' | 'encodingFor'>;
@@ -43,7 +44,7 @@ export function createScoreStage(config: PluginConfig, vendors: () => VendorGate
 
     /** Runs the chain: in order until one scores (`fallback`) or all at once; tag-only vendors always, alongside. */
     async score(prepared: PreparedImage): Promise<ScorerOutcome[]> {
-      const signal = AbortSignal.timeout(config.deadlineMs);
+      const signal = deadlineSignal(config.deadlineMs);
       const run = (id: (typeof config.scorers)[number]): Promise<ScorerOutcome> =>
         id === 'local' ? runEmbedded(localScorer, prepared) : vendors().run(id, prepared, signal);
 

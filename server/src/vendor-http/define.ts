@@ -10,8 +10,11 @@ export const commonVendorOptions = {
   enabled: z.boolean().default(false),
   /** Weight in the `weighted` strategy. */
   weight: z.number().positive().default(1),
-  /** Per HTTP attempt. */
-  timeoutMs: z.number().int().positive().default(10_000),
+  /**
+   * Per HTTP attempt. With the default 2 retries, three attempts and their backoff fit in the
+   * default 20 s upload deadline (`deadlineMs`), so the last attempt is never cut short.
+   */
+  timeoutMs: z.number().int().positive().default(6_000),
   /** Attempts after the first, for network errors, timeouts, 429 and 5xx. */
   retries: z.number().int().min(0).max(5).default(2),
   /** Calls in flight at once. */

@@ -11,6 +11,18 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
+const deadlines = new WeakMap<AbortSignal, number>();
+
+/**
+ * An upload's deadline as a signal that also tells when it fires, so a retry that cannot be in
+ * time is not waited for (see withRetries).
+ */
+export function deadlineSignal(ms: number): AbortSignal {
+  const signal = AbortSignal.timeout(ms);
+  deadlines.set(signal, Date.now() + ms);
+  return signal;
+}
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
@@ -20,7 +32,12 @@ const sleep = (ms: number, signal: AbortSignal) =>
 /**
  * Runs `attempt` again on network errors, timeouts, 429 and 5xx, with exponential backoff and
  * jitter, honouring Retry-After; anything else (400, 401 after renewal, 402, 403, 413, 415,
- * 422, a malformed answer) stops at once. The signal is the upload's deadline.
+ * 422, a malformed answer) stops at once. The signal is the upload's deadline: a Retry-After
+ * that ends after it (a quota's "come back in an hour") is not waited out, the error goes back
+ * at once so the chain fails over and the vendor's state can record it.
+ *
+ * The wait lives in `shouldRetry`, not `onFailedAttempt`: p-retry runs `onFailedAttempt`
+ * first, so a sleep there delayed errors that were never going to be retried.
  */
 export async function withRetries<T>(
   attempt: () => Promise<T>,
@@ -35,12 +52,15 @@ export async function withRetries<T>(
     factor: 2,
     randomize: true,
     signal,
-    shouldRetry: ({ error }) => error instanceof VendorError && error.retryable,
-    onFailedAttempt: async ({ error, retriesLeft }) => {
+    shouldRetry: async ({ error }) => {
+      if (!(error instanceof VendorError) || !error.retryable) return false;
+      const wait = error.details.retryAfterMs;
+      if (wait === undefined) return true;
+      const deadline = deadlines.get(signal);
+      if (deadline !== undefined && Date.now() + wait >= deadline) return false;
       // Retry-After is the vendor telling us the earliest useful moment: wait at least that long.
-      if (retriesLeft > 0 && error instanceof VendorError && error.details.retryAfterMs !== undefined) {
-        await sleep(error.details.retryAfterMs, signal);
-      }
+      await sleep(wait, signal);
+      return true;
     },
   });
 }

@@ -16,10 +16,10 @@
  * - Error bodies look like the success envelope: `{"status": "error", "message": "…"}`.
  * - A `status` other than "ok" in a 200 answer means the vendor refused this image (kind
  *   `rejected`), unless its message says the request quota is exhausted (kind `quota`).
- * - 429 means two things at Everypixel: too many requests right now (kind `rate-limited`, retried,
- *   honouring Retry-After when sent) or the account's request limit is used up (kind `quota`, not
- *   retried), told apart by the body's message ("quota", "limit … exhausted/reached/exceeded",
- *   "no requests left", unless it speaks of a rate or of too many requests).
+ * - 429 means two things at Everypixel: the account's balance of requests is used up (kind
+ *   `quota`, not retried: the vendor is suspended), which is what its 429 means unless the body
+ *   speaks of a rate or of too many requests right now (kind `rate-limited`, retried, honouring
+ *   Retry-After when it falls within the upload's deadline).
  * - 401/403 are bad credentials (auth), 402 is an unpaid account (quota), other 4xx refuse the
  *   image (rejected), 5xx are retried.
  * - No pixel limit is documented: the long side is kept at 2048 px, plenty for a quality score.
@@ -70,7 +70,7 @@ export type EverypixelAnswer = z.infer<typeof qualityAnswerSchema>;
 
 const RATE_WORDING = /rate limit|too many requests|per (second|minute)|slow down/i;
 const QUOTA_WORDING =
-  /quota|no (more )?requests left|out of requests|(limit|requests)[^.]*\b(exhausted|reached|exceeded|used up)|insufficient (funds|balance)/i;
+  /quota|no (more )?requests left|out of requests|(limit|requests)[^.]*\b(exhausted|reached|exceeded|used up)|insufficient (funds|balance)|balance/i;
 
 /** The `message` of an error body, or the raw text when the body is not the usual envelope. */
 const messageOf = (body: string): string => {
@@ -88,7 +88,10 @@ export const saysQuotaExhausted = (message: string): boolean =>
 
 /** Everypixel's statuses read into failure kinds: a 429 may be a quota, not a rate limit. */
 export const classifyEverypixel = (status: number, body: string): VendorFailure | undefined => {
-  if (status >= 400 && status < 500 && saysQuotaExhausted(messageOf(body))) return 'quota';
+  const message = messageOf(body);
+  if (status >= 400 && status < 500 && saysQuotaExhausted(message)) return 'quota';
+  // Everypixel's 429 is the balance running out; only one that speaks of a rate is "slow down".
+  if (status === 429 && !RATE_WORDING.test(message)) return 'quota';
   return failureForStatus(status);
 };
 
