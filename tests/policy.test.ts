@@ -168,6 +168,25 @@ describe('the policy accepts, flags or refuses uploads, and a refusal leaves not
     await expectNothingNew(before);
   });
 
+  it('refuses an SVG (with script) declared as a PNG, and stores nothing under the wrong type', async () => {
+    const before = await snapshot();
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><script>alert(1)</script><rect width="64" height="64"/></svg>',
+    );
+    const res = await upload([{ name: 'logo.png', bytes: svg, contentType: 'image/png' }]);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('"logo.png" is declared image/png but is an SVG document');
+    await expectNothingNew(before);
+  });
+
+  it('Strapi’s own refusal of a file name leaves no temp file behind either', async () => {
+    const before = await snapshot();
+    const res = await upload([jpeg('bad<name>.jpg', crisp)]);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/invalid characters/i);
+    await expectNothingNew(before);
+  });
+
   it('a text file posing as a JPEG is a 400', async () => {
     const res = await upload([jpeg('notes.jpg', Buffer.from('these are not pixels\n'.repeat(50)))]);
     expect(res.status).toBe(400);

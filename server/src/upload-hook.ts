@@ -106,8 +106,24 @@ export function installUploadHook(strapi: Core.Strapi): void {
       ),
     );
 
+  /**
+   * Strapi's own refusals inside the upload service ("File name contains invalid characters",
+   * a size limit) end the request with an error too, so its temp files are ours to remove.
+   */
+  const cleaningUpOnError = async <T>(files: IncomingFile[], store: () => Promise<T>): Promise<T> => {
+    try {
+      return await store();
+    } catch (error) {
+      await discardRequestTempFiles(strapi, files);
+      throw error;
+    }
+  };
+
   strapi.get('services').extend('plugin::upload.upload', (service: UploadService): UploadService => {
-    const upload: UploadFn = async ({ data = {}, files }, opts) => {
+    const upload: UploadFn = ({ data = {}, files }, opts) =>
+      cleaningUpOnError(asArray(files), () => storeAll({ data, files }, opts));
+
+    const storeAll: UploadFn = async ({ data = {}, files }, opts) => {
       const fileArray = asArray(files);
       const scores = await assessAll(fileArray);
       const { fileInfo, ...metas } = data;
@@ -131,13 +147,14 @@ export function installUploadHook(strapi: Core.Strapi): void {
       return stored;
     };
 
-    const replace: ReplaceFn = async (id, args, opts) => {
-      // The admin route hands over every posted file; the upload service stores the first.
-      const [score] = await assessAll(asArray(args.file));
-      const replaced = await withScoreFields(score, () => service.replace(id, args, opts));
-      if (asynchronous) await queueForScoring([replaced]);
-      return replaced;
-    };
+    const replace: ReplaceFn = (id, args, opts) =>
+      cleaningUpOnError(asArray(args.file), async () => {
+        // The admin route hands over every posted file; the upload service stores the first.
+        const [score] = await assessAll(asArray(args.file));
+        const replaced = await withScoreFields(score, () => service.replace(id, args, opts));
+        if (asynchronous) await queueForScoring([replaced]);
+        return replaced;
+      });
 
     return { ...service, upload, replace };
   });

@@ -137,6 +137,12 @@ export async function prepare(file: ImageFile, options: PrepareOptions): Promise
   if (!claimsImage && !(untyped && sniffed)) {
     return { kind: 'skip', reason: `not an image (${mime})`, mime };
   }
+  if (sniffed === 'svg' && claimsImage && mime !== 'image/svg+xml') {
+    // An SVG can carry script; stored under a raster type it would be served as one.
+    throw new UnreadableImageError(
+      `"${name}" is declared ${mime} but is an SVG document: upload it as image/svg+xml, or as the raster image it claims to be`,
+    );
+  }
   if (sniffed === 'svg' || mime === 'image/svg+xml') {
     return { kind: 'skip', reason: 'vector image: there are no photo pixels to score', mime };
   }
