@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import sharp from 'sharp';
 import { corruptJpeg, crispPhoto, tinyPdf } from '../../../tests/helpers/images';
 import type { VendorImageSpec } from '../vendor-http/types';
 import { fromStoredFile, fromUpload, prepare, UnreadableImageError, type PreparedFile } from './prepare';
@@ -74,5 +75,33 @@ describe('prepare', () => {
     await expect(prepare({ name: 'broken.jpg', mime: 'image/jpeg', bytes: corruptJpeg() }, options)).rejects.toThrow(
       /^"broken\.jpg" is not a readable image/,
     );
+  });
+});
+
+describe('decoder failures', () => {
+  const refusal = async (name: string, mime: string, bytes: Buffer): Promise<string> => {
+    try {
+      await prepare(await fromStoredFile({ name, mime, body: bytes }), options);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UnreadableImageError);
+      return (error as Error).message;
+    }
+    throw new Error(`${name} was decoded`);
+  };
+
+  it('say in one sentence what is wrong, naming the file and none of the decoder’s internals', async () => {
+    const photo = await crispPhoto(800, 600);
+    const png = await sharp(photo).png().toBuffer();
+    const messages = [
+      await refusal('cut.jpg', 'image/jpeg', photo.subarray(0, Math.floor(photo.length / 3))),
+      await refusal('broken.jpg', 'image/jpeg', corruptJpeg()),
+      await refusal('broken.png', 'image/png', Buffer.concat([png.subarray(0, 100), Buffer.alloc(400, 7)])),
+    ];
+    expect(messages[0]).toBe('"cut.jpg" is not a readable image: the JPEG data ends too early (the file is truncated)');
+    expect(messages[1]).toMatch(/^"broken\.jpg" is not a readable image: the JPEG data (is corrupt|ends too early)/);
+    expect(messages[2]).toMatch(/^"broken\.png" is not a readable image: the PNG data (is corrupt|ends too early)/);
+    for (const message of messages) {
+      expect(message).not.toMatch(/vips|libpng|scanline|\n/i);
+    }
   });
 });

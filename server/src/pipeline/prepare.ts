@@ -173,7 +173,7 @@ export async function prepare(file: ImageFile, options: PrepareOptions): Promise
         `"${name}" ${declared ? `declares ${declared}` : 'has more pixels than that'}, above the ${options.maxInputPixels.toLocaleString('en')} pixels this server decodes (the plugin's maxInputPixels setting)`,
       );
     }
-    throw new UnreadableImageError(`"${name}" is not a readable image: ${withoutLocation(reason, file.bytes)}`);
+    throw new UnreadableImageError(`"${name}" is not a readable image: ${decoderFailure(reason, sniffed)}`);
   }
 
   const sha256 = once(() => sha256Of(file.bytes));
@@ -200,7 +200,18 @@ export async function prepare(file: ImageFile, options: PrepareOptions): Promise
 }
 
 /** Temp paths (or a buffer's description) mean nothing to the person who uploaded the file. */
-const withoutLocation = (reason: string, bytes: ImageFile['bytes']): string => {
-  const message = reason.replace(/^Cannot read image \([^)]*\):\s*/, '');
-  return typeof bytes === 'string' ? message.split(bytes).join('the file') : message;
-};
+/**
+ * What a decoder's failure means, in one sentence: libvips and its loaders speak of their own
+ * internals ("vipspng: libpng read error", "tiff2vips: Seek error at scanline 4294967295") and
+ * repeat themselves line after line.
+ */
+export function decoderFailure(reason: string, format: SniffedFormat): string {
+  const kind = format.toUpperCase();
+  if (/premature end|truncated|unexpected end|end of (file|stream)|not enough data|short read/i.test(reason)) {
+    return `the ${kind} data ends too early (the file is truncated)`;
+  }
+  if (/corrupt|invalid|bad|error|seek|huffman|marker|crc|checksum|unsupported/i.test(reason)) {
+    return `the ${kind} data is corrupt`;
+  }
+  return `the ${kind} data could not be decoded`;
+}
