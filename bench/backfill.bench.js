@@ -16,10 +16,9 @@
  */
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { syntheticPhoto, median } = require('./harness');
+const { privateAppEnv, syntheticPhoto, median } = require('./harness');
 const { requireTypeScript } = require('../scripts/require-ts');
 
 const arg = (name, fallback) => {
@@ -30,15 +29,7 @@ const FILES = arg('--files', 10_000);
 const CONCURRENCY = arg('--concurrency', 1);
 const DISTINCT = 40;
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'photo-score-backfill-bench-'));
-const uploads = path.join(root, 'public', 'uploads');
-fs.mkdirSync(uploads, { recursive: true });
-Object.assign(process.env, {
-  NODE_ENV: 'production',
-  LOG_LEVEL: 'error',
-  STRAPI_TELEMETRY_DISABLED: 'true',
-  DATABASE_FILENAME: path.join(root, 'data.db'),
-  PUBLIC_DIR: path.join(root, 'public'),
+const { root, uploads } = privateAppEnv('photo-score-backfill-bench-', {
   PHOTO_SCORE_JOBS: JSON.stringify({ concurrency: CONCURRENCY, pollMs: 20 }),
 });
 

@@ -6,6 +6,27 @@ const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const sharp = require('sharp');
 
+/**
+ * A private SQLite file and public folder for a demo app booted in this process, set in its
+ * environment (production mode, quiet); `extra` adds variables. Returns the folder and its uploads.
+ */
+function privateAppEnv(prefix, extra = {}) {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const uploads = path.join(root, 'public', 'uploads');
+  fs.mkdirSync(uploads, { recursive: true });
+  Object.assign(process.env, {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'error',
+    STRAPI_TELEMETRY_DISABLED: 'true',
+    DATABASE_FILENAME: path.join(root, 'data.db'),
+    PUBLIC_DIR: path.join(root, 'public'),
+    ...extra,
+  });
+  return { root, uploads };
+}
+
 /** Boots the demo app (bench/serve-app.js) with extra environment; resolves to {child, url, token}. */
 function bootApp(env) {
   return new Promise((resolve, reject) => {
@@ -60,4 +81,4 @@ async function timedUpload(app, bytes, name) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-module.exports = { bootApp, syntheticPhoto, timedUpload, median };
+module.exports = { bootApp, privateAppEnv, syntheticPhoto, timedUpload, median };

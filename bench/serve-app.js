@@ -3,19 +3,10 @@
 // token and prints `READY <port> <token>`. PHOTO_SCORE_ENABLED=false boots it without the plugin.
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
+const { privateAppEnv } = require('./harness');
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'photo-score-bench-app-'));
-fs.mkdirSync(path.join(root, 'public', 'uploads'), { recursive: true });
-Object.assign(process.env, {
-  NODE_ENV: 'production',
-  LOG_LEVEL: 'error',
-  STRAPI_TELEMETRY_DISABLED: 'true',
-  DATABASE_FILENAME: path.join(root, 'data.db'),
-  PUBLIC_DIR: path.join(root, 'public'),
-  HOST: '127.0.0.1',
-});
+const { root } = privateAppEnv('photo-score-bench-app-', { HOST: '127.0.0.1' });
 
 const appDir = path.resolve(__dirname, '..', 'tests', 'app');
 const { createStrapi } = require('@strapi/strapi');
