@@ -10,6 +10,7 @@ import path from 'node:path';
 
 import { decodeWorkingImage } from '../prepare/decode';
 import { DIMENSION_NAMES } from '../scorers/local';
+import { inThreadDeep } from '../scorers/deep';
 import { DEFAULT_MODERATION_THRESHOLDS, describeModeration } from '../scorers/deep/nsfw';
 import { detectContent, type ContentVerdict } from '../scorers/content';
 import { embeddedScorer, type EmbeddedScore } from '../scorers/embedded';
@@ -149,9 +150,10 @@ async function scoreFile(file: string, command: ScoreCommand): Promise<CliResult
   const { mode, moderation } = command;
   const image = await decodeWorkingImage(file);
   const content = detectContent(image);
-  const score = await embeddedScorer({ mode, moderation, moderationThresholds: DEFAULT_MODERATION_THRESHOLDS }).score(
-    image,
-  );
+  const score = await embeddedScorer(
+    { mode, moderation, moderationThresholds: DEFAULT_MODERATION_THRESHOLDS },
+    inThreadDeep,
+  ).score(image);
   return { ...score, content };
 }
 

@@ -82,6 +82,12 @@ export const pluginConfigSchema = z
          * photos at 1–2 MP, 2 MP fills a full-HD screen.
          */
         targetMegapixels: z.number().min(0.1).max(100).default(DEFAULT_TARGET_MEGAPIXELS),
+        /**
+         * Worker threads the CNN of `deep` and `moderation` runs in, off Strapi's event loop
+         * (scorers/deep/pool.ts). Each loads its own copy (≈ 180 MB); default 1, which leaves a
+         * 2-core machine one core for Strapi.
+         */
+        threads: z.number().int().min(1).max(16).default(1),
       })
       .strict()
       .default({
@@ -89,6 +95,7 @@ export const pluginConfigSchema = z
         moderation: false,
         moderationThresholds: DEFAULT_MODERATION_THRESHOLDS,
         targetMegapixels: DEFAULT_TARGET_MEGAPIXELS,
+        threads: 1,
       }),
     /** How long a vendor's verdict on an image (by sha256) is reused instead of paid for again. */
     cacheTtlHours: z

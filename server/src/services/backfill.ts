@@ -24,9 +24,9 @@ import { saveVerdict } from '../pipeline/persist';
 import { decide, moderate } from '../pipeline/policy';
 import type { ScoredDetails } from '../pipeline/record';
 import { scoreToClass } from '../scorers/score-class';
-import { loadDeepScorer } from '../scorers/deep';
 import { LOCAL_MODEL_VERSION } from '../scorers/local';
 import { ENRICHERS } from '../scorers/vendors';
+import { deepHeadVersion } from '../scorers/embedded';
 import { parseInput } from '../admin-api/validate';
 import type { JobResult } from './jobs';
 
@@ -78,7 +78,7 @@ function billedRequests(config: PluginConfig, files: number): Array<{ vendor: st
 
 /** The version today's embedded scorer writes on a score: a stored score with another is `outdated`. */
 async function embeddedVersion(config: PluginConfig): Promise<string> {
-  return config.local.mode === 'deep' ? (await loadDeepScorer()).head.version : LOCAL_MODEL_VERSION;
+  return config.local.mode === 'deep' ? deepHeadVersion(config.local) : LOCAL_MODEL_VERSION;
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {

@@ -63,6 +63,7 @@ module.exports = ({ env }) => ({
       local: {
         mode: env('PHOTO_SCORE_LOCAL_MODE', 'fast'), // 'fast' | 'deep'
         moderation: env.bool('PHOTO_SCORE_LOCAL_MODERATION', false),
+        ...(env('PHOTO_SCORE_LOCAL_THREADS') ? { threads: env.int('PHOTO_SCORE_LOCAL_THREADS') } : {}),
         // e.g. {"nsfw":0.7,"suggestive":0.5}
         ...(env('PHOTO_SCORE_LOCAL_MODERATION_THRESHOLDS')
           ? { moderationThresholds: env.json('PHOTO_SCORE_LOCAL_MODERATION_THRESHOLDS') }

@@ -148,7 +148,7 @@ export function parseHead(raw: unknown, expected: { backbone: string; layers: re
  */
 export const HEAD_FILE = 'server/src/scorers/deep/head.json';
 
-function packageRoot(from: string): string {
+export function packageRoot(from: string): string {
   for (let directory = from; ; directory = path.dirname(directory)) {
     const manifest = path.join(directory, 'package.json');
     if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'strapi-plugin-photo-score') {
