@@ -1,12 +1,19 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { corruptJpeg, crispPhoto, tinyPdf } from '../../../tests/helpers/images';
 import type { VendorImageSpec } from '../vendor-http/types';
-import { fromStoredFile, fromUpload, prepare, UnreadableImageError, type PreparedFile } from './prepare';
+import {
+  fromStoredFile,
+  fromUpload,
+  ImageTooLargeError,
+  prepare,
+  UnreadableImageError,
+  type PreparedFile,
+} from './prepare';
 
 const options = { workingSize: 512, maxInputPixels: 100_000_000 };
 const spec: VendorImageSpec = { formats: ['jpeg'], maxLongSide: 640, maxBytes: 5_000_000 };
@@ -103,5 +110,23 @@ describe('decoder failures', () => {
     for (const message of messages) {
       expect(message).not.toMatch(/vips|libpng|scanline|\n/i);
     }
+  });
+});
+
+describe('pixel limit', () => {
+  it('refuses a HEIC above maxInputPixels from its container’s size, before decoding it', async () => {
+    const heic = await readFile(path.join(__dirname, '..', '..', '..', 'tests', 'fixtures', 'photo.heic'));
+    const file = await fromStoredFile({ name: 'big.heic', mime: 'image/heic', body: heic });
+    const refusal = await prepare(file, { ...options, maxInputPixels: 10_000 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(ImageTooLargeError);
+    expect((refusal as Error).message).toMatch(
+      /^"big\.heic" declares \d+×\d+ pixels \([\d,]+\), above the 10,000 pixels/,
+    );
+    expect((refusal as Error).message).toContain('maxInputPixels');
+    // Within the limit the same file decodes.
+    expect((await prepare(file, options)).kind).toBe('image');
   });
 });

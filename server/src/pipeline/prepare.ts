@@ -4,7 +4,7 @@ import { buffer as readAll } from 'node:stream/consumers';
 import sharp from 'sharp';
 import { decodeWorkingImageDeferred, UnreadableImageError, type WorkingImage } from '../prepare/decode';
 import { encodeForVendor } from '../prepare/for-vendor';
-import { decodeHeic } from '../prepare/heic';
+import { decodeHeic, HeicTooLargeError } from '../prepare/heic';
 import type { ImageSource } from '../prepare/source';
 import { DECODABLE_FORMATS, readHead, sniffImageFormat, type SniffedFormat } from '../prepare/sniff';
 import type { VendorImage, VendorImageSpec } from '../vendor-http/types';
@@ -104,13 +104,15 @@ async function sha256Of(bytes: ImageFile['bytes']): Promise<string> {
   return hash.digest('hex');
 }
 
+const sizeWords = (width: number, height: number): string =>
+  `${width}×${height} pixels (${(width * height).toLocaleString('en')})`;
+
 /** "20000×20000 pixels (400,000,000)" from the header alone, or undefined when it cannot be read. */
 async function declaredSize(bytes: ImageFile['bytes'] | undefined): Promise<string | undefined> {
   if (bytes === undefined) return undefined;
   try {
     const { width, height } = await sharp(bytes, { limitInputPixels: false }).metadata();
-    if (!width || !height) return undefined;
-    return `${width}×${height} pixels (${(width * height).toLocaleString('en')})`;
+    return width && height ? sizeWords(width, height) : undefined;
   } catch {
     return undefined;
   }
@@ -160,7 +162,7 @@ export async function prepare(file: ImageFile, options: PrepareOptions): Promise
   let source: ImageSource;
   let image: WorkingImage;
   try {
-    source = sniffed === 'heif' ? await decodeHeic(file.bytes) : file.bytes;
+    source = sniffed === 'heif' ? await decodeHeic(file.bytes, options.maxInputPixels) : file.bytes;
     // The 100 % band decodes while the scorers measure the overview (scoreLocalDeferred).
     image = await decodeWorkingImageDeferred(source, options.workingSize, {
       maxInputPixels: options.maxInputPixels,
@@ -168,7 +170,10 @@ export async function prepare(file: ImageFile, options: PrepareOptions): Promise
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (/pixel limit/i.test(reason)) {
-      const declared = await declaredSize(sniffed === 'heif' ? undefined : file.bytes);
+      const declared =
+        error instanceof HeicTooLargeError
+          ? sizeWords(error.width, error.height)
+          : await declaredSize(sniffed === 'heif' ? undefined : file.bytes);
       throw new ImageTooLargeError(
         `"${name}" ${declared ? `declares ${declared}` : 'has more pixels than that'}, above the ${options.maxInputPixels.toLocaleString('en')} pixels this server decodes (the plugin's maxInputPixels setting)`,
       );
