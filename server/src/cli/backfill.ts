@@ -508,17 +508,39 @@ export function progressLine(p: Progress): string {
   return `backfill ${p.id} ${p.state}: ${finishedOf(p)}/${p.total} · ${counts(p)} · ${rate(p)}`;
 }
 
+/** A server's reason on one line, at most `max` characters (decoders repeat themselves over lines). */
+function oneLine(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
 function summaryLines(p: Progress, seconds: number): string[] {
   const how = p.state === 'done' ? 'done' : p.state === 'cancelled' ? 'was cancelled' : `is ${p.state}`;
   const lines = [`backfill ${p.id} ${how} after ${duration(seconds)}: ${plural(p.total, 'file')}, ${counts(p)}`];
   if (p.failed > 0) {
     lines.push('failed:');
-    for (const failure of p.failures) lines.push(`  file ${failure.file}: ${failure.reason ?? 'no reason given'}`);
+    for (const failure of p.failures)
+      lines.push(`  file ${failure.file}: ${oneLine(failure.reason ?? 'no reason given')}`);
     if (p.failed > p.failures.length) {
       lines.push(`  … and ${p.failed - p.failures.length} more (Media Library, status "failed")`);
     }
   }
   return lines;
+}
+
+/**
+ * The server's rate counts the files finished in the last minute, which reads low for a run
+ * younger than a minute: until then the rate and ETA shown are the ones this command observed
+ * since it started following.
+ */
+function observedRate(first: Progress, since: number, now: () => number = Date.now): (p: Progress) => Progress {
+  return (p) => {
+    const elapsed = now() - since;
+    if (elapsed < 1_000 || elapsed >= 60_000 || p.state !== 'running') return p;
+    const perMinute = ((finishedOf(p) - finishedOf(first)) * 60_000) / elapsed;
+    if (perMinute <= p.perMinute) return p;
+    return { ...p, perMinute, etaSeconds: Math.round((p.remaining / perMinute) * 60) };
+  };
 }
 
 const sleep = (ms: number, interrupted: Promise<void>) =>
@@ -604,6 +626,7 @@ export async function runBackfill(command: BackfillCommand, io: BackfillIo): Pro
     }
 
     const started = Date.now();
+    const rates = observedRate(progress, started);
     let lastPlain = Date.now();
     let lastState = progress.state;
     let lastJson = '';
@@ -614,10 +637,13 @@ export async function runBackfill(command: BackfillCommand, io: BackfillIo): Pro
         if (line !== lastJson) io.out(line);
         lastJson = line;
       } else if (io.tty) {
-        io.draw(`\r\x1b[K${progressBar(progress)}`);
+        io.draw(`\r\x1b[K${progressBar(rates(progress))}`);
         barShown = true;
-      } else if (progress.state !== lastState || Date.now() - lastPlain >= PLAIN_LINE_MS) {
-        out(progressLine(progress));
+      } else if (
+        progress.state === 'running' &&
+        (progress.state !== lastState || Date.now() - lastPlain >= PLAIN_LINE_MS)
+      ) {
+        out(progressLine(rates(progress)));
         lastPlain = Date.now();
       }
       lastState = progress.state;
