@@ -2,6 +2,7 @@
  * `photo-score` command line: scores image files with the embedded scorer, no Strapi needed.
  *
  *   photo-score score <file-or-dir>... [--json]
+ *   photo-score backfill --url <strapi> --token <admin token> [--dry-run] [filters]   (./backfill.ts)
  *
  * Bundled to dist/cli.js (npm run build:cli) and started by bin/photo-score.js.
  */
@@ -15,6 +16,14 @@ import { DEFAULT_MODERATION_THRESHOLDS, describeModeration } from '../scorers/de
 import { detectContent, type ContentVerdict } from '../scorers/content';
 import { embeddedScorer, type EmbeddedScore } from '../scorers/embedded';
 import { QUALITY_CLASS_LABELS, scoreToClass } from '../scorers/score-class';
+import {
+  BACKFILL_USAGE,
+  parseBackfillArguments,
+  processIo,
+  runBackfill,
+  type BackfillCommand,
+  type BackfillIo,
+} from './backfill';
 
 // Re-exported so scripts and benchmarks can use the bundle without Strapi.
 export { decodeWorkingImage, UnreadableImageError } from '../prepare/decode';
@@ -38,7 +47,7 @@ export const EXIT_USAGE = 2;
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff']);
 
-export const USAGE = `Usage: photo-score score <file-or-directory>... [--json] [--mode fast|deep] [--moderation]
+export const SCORE_USAGE = `Usage: photo-score score <file-or-directory>... [--json] [--mode fast|deep] [--moderation]
 
 Scores images for technical quality (0–100, class 1–5) with the embedded offline scorer.
 Directories are searched recursively for ${[...IMAGE_EXTENSIONS].join(' ')} files.
@@ -58,6 +67,12 @@ Options:
 
 Exit status: 0 all images scored, 1 some could not be read, 2 usage error.`;
 
+export const USAGE = `${SCORE_USAGE}
+
+${BACKFILL_USAGE}
+
+Help on one command: photo-score <score|backfill> --help`;
+
 interface ScoreCommand {
   paths: string[];
   json: boolean;
@@ -66,15 +81,24 @@ interface ScoreCommand {
 }
 
 type ParsedArguments =
-  | { kind: 'help' }
-  | { kind: 'usage-error'; message: string }
-  | { kind: 'score'; command: ScoreCommand };
+  | { kind: 'help'; usage: string }
+  | { kind: 'usage-error'; message: string; usage: string }
+  | { kind: 'score'; command: ScoreCommand }
+  | { kind: 'backfill'; command: BackfillCommand };
 
-export function parseArguments(argv: readonly string[]): ParsedArguments {
-  if (argv.some((arg) => arg === '-h' || arg === '--help') || argv[0] === 'help') return { kind: 'help' };
+export function parseArguments(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ParsedArguments {
   const [command, ...rest] = argv;
-  if (command === undefined) return { kind: 'usage-error', message: 'missing command' };
-  if (command !== 'score') return { kind: 'usage-error', message: `unknown command '${command}'` };
+  const usage = command === 'score' ? SCORE_USAGE : command === 'backfill' ? BACKFILL_USAGE : USAGE;
+  if (argv.some((arg) => arg === '-h' || arg === '--help') || command === 'help') return { kind: 'help', usage };
+  if (command === undefined) return { kind: 'usage-error', message: 'missing command', usage };
+  if (command === 'backfill') {
+    const parsed = parseBackfillArguments(rest, env);
+    return parsed.kind === 'backfill' ? parsed : { ...parsed, usage };
+  }
+  if (command !== 'score') return { kind: 'usage-error', message: `unknown command '${command}'`, usage };
 
   const paths: string[] = [];
   let json = false;
@@ -88,13 +112,14 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
     else if (!optionsEnded && arg === '--moderation') moderation = true;
     else if (!optionsEnded && (arg === '--mode' || arg.startsWith('--mode='))) {
       const value = arg === '--mode' ? rest[++index] : arg.slice('--mode='.length);
-      if (value !== 'fast' && value !== 'deep') return { kind: 'usage-error', message: `--mode must be fast or deep` };
+      if (value !== 'fast' && value !== 'deep')
+        return { kind: 'usage-error', message: `--mode must be fast or deep`, usage };
       mode = value;
     } else if (!optionsEnded && arg.startsWith('-') && arg !== '-')
-      return { kind: 'usage-error', message: `unknown option '${arg}'` };
+      return { kind: 'usage-error', message: `unknown option '${arg}'`, usage };
     else paths.push(arg);
   }
-  if (paths.length === 0) return { kind: 'usage-error', message: 'score needs at least one file or directory' };
+  if (paths.length === 0) return { kind: 'usage-error', message: 'score needs at least one file or directory', usage };
   return { kind: 'score', command: { paths, json, mode, moderation } };
 }
 
@@ -234,17 +259,26 @@ async function runScore(command: ScoreCommand, output: CliOutput): Promise<numbe
   return failed > 0 ? EXIT_SOME_FAILED : EXIT_OK;
 }
 
-/** Runs the CLI and resolves to the exit code; never calls process.exit itself. */
-export async function runCli(argv: readonly string[], output: CliOutput = processOutput): Promise<number> {
+/**
+ * Runs the CLI and resolves to the exit code; never calls process.exit itself. `io` is the
+ * terminal `backfill` draws its progress on and takes Ctrl-C from (the process's by default).
+ */
+export async function runCli(
+  argv: readonly string[],
+  output: CliOutput = processOutput,
+  io: BackfillIo = output === processOutput ? processIo : { ...processIo, ...output, tty: false },
+): Promise<number> {
   const parsed = parseArguments(argv);
   switch (parsed.kind) {
     case 'help':
-      output.out(USAGE);
+      output.out(parsed.usage);
       return EXIT_OK;
     case 'usage-error':
-      output.err(`photo-score: ${parsed.message}\n\n${USAGE}`);
+      output.err(`photo-score: ${parsed.message}\n\n${parsed.usage}`);
       return EXIT_USAGE;
     case 'score':
       return runScore(parsed.command, output);
+    case 'backfill':
+      return runBackfill(parsed.command, io);
   }
 }
