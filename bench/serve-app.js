@@ -19,11 +19,16 @@ const { createStrapi } = require('@strapi/strapi');
   await new Promise((resolve) => strapi.server.listen(0, '127.0.0.1', resolve));
   const { port } = strapi.server.httpServer.address();
   process.stdout.write(`READY ${port} ${token.accessKey}\n`);
-  const stop = async () => {
-    await strapi.destroy();
-    fs.rmSync(root, { recursive: true, force: true });
-    process.exit(0);
-  };
+  // Strapi's own signal handler destroys it too: destroy once, whichever comes first.
+  let stopping;
+  const stop = () =>
+    (stopping ??= strapi
+      .destroy()
+      .catch(() => undefined)
+      .then(() => {
+        fs.rmSync(root, { recursive: true, force: true });
+        process.exit(0);
+      }));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 })().catch((error) => {
