@@ -49,3 +49,12 @@ export async function assessStoredFile(strapi: Core.Strapi, file: StoredFile): P
   );
   return { kind: 'assessed', file, assessment };
 }
+
+/** What a saved assessment means for the job that made it (services/jobs.ts JobResult). */
+export function jobResultOf(assessment: Assessment): { state: 'done' | 'failed' | 'skipped'; outcome?: string } {
+  const status = assessment.record.photoScoreStatus;
+  if (status === 'failed') {
+    return { state: 'failed', outcome: assessment.action === 'reject' ? assessment.message : 'stored unscored' };
+  }
+  return status === 'skipped' ? { state: 'skipped', outcome: 'not a photo' } : { state: 'done' };
+}

@@ -10,7 +10,7 @@ import { saveVerdict } from '../pipeline/persist';
 import { notAnImageRecord, unjudgedRecord } from '../pipeline/record';
 import type { JobResult } from '../services/jobs';
 import type { Job } from './queue';
-import { assessStoredFile, findStoredFile } from './stored-assessment';
+import { assessStoredFile, findStoredFile, jobResultOf } from './stored-assessment';
 
 /** The run every async upload's job belongs to (backfills have runs of their own, ids from 1). */
 export const UPLOADS_RUN = 0;
@@ -37,7 +37,5 @@ export async function scoreUploadJob(strapi: Core.Strapi, job: Job): Promise<Job
     return { state: 'done', outcome: `deleted: ${assessment.message}` };
   }
   await saveVerdict(strapi, file.id, assessment.record);
-  return assessment.record.photoScoreStatus === 'failed'
-    ? { state: 'failed', outcome: assessment.action === 'reject' ? assessment.message : 'stored unscored' }
-    : { state: 'done' };
+  return jobResultOf(assessment);
 }

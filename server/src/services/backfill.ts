@@ -19,7 +19,7 @@ import {
   type BackfillSelection,
   type CandidateFile,
 } from '../jobs/selection';
-import { assessStoredFile, findStoredFile } from '../jobs/stored-assessment';
+import { assessStoredFile, findStoredFile, jobResultOf } from '../jobs/stored-assessment';
 import { saveVerdict } from '../pipeline/persist';
 import { decide, moderate } from '../pipeline/policy';
 import type { ScoredDetails } from '../pipeline/record';
@@ -202,13 +202,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const result = await assessStoredFile(strapi, file);
     if (result.kind !== 'assessed')
       return { state: result.kind === 'skip' ? 'skipped' : 'failed', outcome: result.reason };
-    const { assessment } = result;
-    await saveVerdict(strapi, file.id, assessment.record);
-    const status = assessment.record.photoScoreStatus;
-    if (status === 'failed') {
-      return { state: 'failed', outcome: assessment.action === 'reject' ? assessment.message : 'stored unscored' };
-    }
-    return status === 'skipped' ? { state: 'skipped', outcome: 'not a photo' } : { state: 'done' };
+    await saveVerdict(strapi, file.id, result.assessment.record);
+    return jobResultOf(result.assessment);
   };
 
   return {
