@@ -1,4 +1,5 @@
 import { listFiles, loadAppInChildProcess, startApp, type TestApp } from './helpers/strapi';
+import { withStoredDetails } from './helpers/details';
 import { attachAll, jpeg } from './helpers/multipart';
 import { blurryDarkPhoto, crispPhoto } from './helpers/images';
 import { startEverypixelFake, type EverypixelFake } from './vendors/everypixel-server';
@@ -41,7 +42,7 @@ describe('deep embedded mode with offline moderation, through Strapi', () => {
       { name: 'blurry.jpg', bytes: await blurryDarkPhoto() },
     ]);
     expect(res.status).toBe(201);
-    const [crisp, blurry] = res.body as StoredFile[];
+    const [crisp, blurry] = await withStoredDetails(app, res.body as StoredFile[]);
 
     expect(crisp.photoScore).toEqual(expect.any(Number));
     expect(crisp.photoScore as number).toBeGreaterThan(blurry.photoScore as number);

@@ -51,6 +51,13 @@ export const pluginConfigSchema = z
      * photos. Either way `photoScoreDetails.content` says which it was.
      */
     graphics: z.enum(['skip', 'score']).default('skip'),
+    /**
+     * `photoScoreDetails` (thresholds, decisions, vendors' raw answers, NSFW probabilities) is
+     * private: left out of the content API (REST, GraphQL, populated media fields, webhooks) and
+     * read by admins only. `true` serves it to whoever may read the file. `photoScore`,
+     * `photoScoreClass` and `photoScoreStatus` are public either way, for ranking.
+     */
+    publicDetails: z.boolean().default(false),
     /** What an NSFW verdict (a vendor's, or the embedded scorer's with `local.moderation`) does to an upload. */
     nsfw: z.enum(['reject', 'flag', 'ignore']).default('ignore'),
     /**
