@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { VENDOR_IDS, vendorConfigSections } from '../scorers/vendors';
 import { DEFAULT_MODERATION_THRESHOLDS } from '../scorers/deep/nsfw';
+import { assertDeepPackages } from '../scorers/deep/packages';
 import { DEFAULT_TARGET_MEGAPIXELS } from '../scorers/local/size';
 
 const threshold = z.number().min(0).max(100).nullable();
@@ -199,5 +200,8 @@ export default {
     if (!thresholds.success) {
       throw new Error(`Invalid config for plugin photo-score: ${describeIssues(thresholds.error)}`);
     }
+    const { mode, moderation } = result.data.local;
+    if (mode === 'deep') assertDeepPackages("local.mode: 'deep'");
+    else if (moderation) assertDeepPackages('local.moderation: true');
   },
 };
