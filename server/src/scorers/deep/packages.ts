@@ -26,10 +26,10 @@ export const DEEP_INSTALL_COMMAND = `npm install ${Object.entries(DEEP_PACKAGES)
   .map(([name, version]) => `${name}@${version}`)
   .join(' ')}`;
 
-export function missingDeepPackages(resolve: (request: string) => string = require.resolve): DeepPackage[] {
+function missingDeepPackages(): DeepPackage[] {
   return (Object.keys(ENTRY_POINTS) as DeepPackage[]).filter((name) => {
     try {
-      resolve(ENTRY_POINTS[name]);
+      require.resolve(ENTRY_POINTS[name]);
       return false;
     } catch {
       return true;
@@ -38,8 +38,8 @@ export function missingDeepPackages(resolve: (request: string) => string = requi
 }
 
 /** Throws, naming what is missing and the command that installs it, when `setting` (what asked for the CNN) cannot run. */
-export function assertDeepPackages(setting: string, resolve?: (request: string) => string): void {
-  const missing = missingDeepPackages(resolve);
+export function assertDeepPackages(setting: string): void {
+  const missing = missingDeepPackages();
   if (missing.length === 0) return;
   throw new Error(
     `photo-score: ${setting} needs the deep mode's packages, and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not installed. ` +
