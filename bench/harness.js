@@ -8,7 +8,7 @@ const sharp = require('sharp');
 
 /**
  * A private SQLite file and public folder for a demo app booted in this process, set in its
- * environment (production mode, quiet); `extra` adds variables. Returns the folder and its uploads.
+ * environment (production mode, quiet, photoScoreDetails public); `extra` adds variables. Returns the folder and its uploads.
  */
 function privateAppEnv(prefix, extra = {}) {
   const fs = require('node:fs');
@@ -22,6 +22,8 @@ function privateAppEnv(prefix, extra = {}) {
     STRAPI_TELEMETRY_DISABLED: 'true',
     DATABASE_FILENAME: path.join(root, 'data.db'),
     PUBLIC_DIR: path.join(root, 'public'),
+    // The benches read the scorers' timings from photoScoreDetails in the upload's answer.
+    PHOTO_SCORE_PUBLIC_DETAILS: 'true',
     ...extra,
   });
   return { root, uploads };

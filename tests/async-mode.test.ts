@@ -4,6 +4,7 @@ import path from 'node:path';
 import { blurryDarkPhoto, crispPhoto } from './helpers/images';
 import { attachAll, jpeg } from './helpers/multipart';
 import { createTestDatabase, listFiles, startApp, type TestApp, type TestDatabase } from './helpers/strapi';
+import { withStoredDetails } from './helpers/details';
 
 /** `mode: 'async'`: uploads are stored at once as pending and scored by a background job. */
 interface StoredFile {
@@ -40,7 +41,7 @@ describe('async mode', () => {
     for (let i = 0; i < 300; i++) {
       const res = await fileById(id);
       if (res.status === 404) return null;
-      if (res.body.photoScoreStatus !== 'pending') return res.body as StoredFile;
+      if (res.body.photoScoreStatus !== 'pending') return (await withStoredDetails(app, [res.body as StoredFile]))[0];
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error(`file ${id} stayed pending`);

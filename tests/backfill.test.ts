@@ -4,6 +4,7 @@ import path from 'node:path';
 import { blurryDarkPhoto, corruptJpeg, crispPhoto, tinyPdf } from './helpers/images';
 import { attachAll, jpeg, type Upload } from './helpers/multipart';
 import { createTestDatabase, signInWithRole, startApp, type TestApp, type TestDatabase } from './helpers/strapi';
+import { withStoredDetails } from './helpers/details';
 
 /**
  * A library that existed before the plugin: files uploaded while it was off, then scored by a
@@ -42,7 +43,7 @@ describe('backfill of stored media', () => {
   const files = async (): Promise<StoredFile[]> => {
     const res = await app.http.get('/api/upload/files?sort=id:asc').set('Authorization', `Bearer ${app.apiToken}`);
     expect(res.status).toBe(200);
-    return res.body as StoredFile[];
+    return withStoredDetails(app, res.body as StoredFile[]);
   };
 
   const waitFor = async (id: number, states: string[]) => {

@@ -45,3 +45,38 @@ describe('photo-score score --mode deep --moderation', () => {
     expect(run.stderr).toContain('--mode must be fast or deep');
   });
 });
+
+describe("photo-score score without the deep mode's optional packages", () => {
+  const HIDE_DEEP_PACKAGES = path.join(__dirname, 'helpers', 'hide-deep-packages.js');
+  const withoutDeepPackages = (...args: string[]) =>
+    spawnSync(process.execPath, ['--require', HIDE_DEEP_PACKAGES, BIN, ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+
+  it('scores in fast mode, and refuses --mode deep and --moderation naming the command that installs them', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'photo-score-cli-lean-'));
+    try {
+      const file = path.join(dir, 'photo.jpg');
+      await writeFile(file, await crispPhoto(400, 300));
+      const fast = withoutDeepPackages('score', file, '--json');
+      expect(fast.stderr).toBe('');
+      expect(fast.status).toBe(0);
+      expect(JSON.parse(fast.stdout).score).toEqual(expect.any(Number));
+
+      for (const [args, option] of [
+        [['--mode', 'deep'], '--mode deep'],
+        [['--moderation'], '--moderation'],
+      ] as const) {
+        const run = withoutDeepPackages('score', file, ...args);
+        expect(run.status).toBe(2);
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toContain(`photo-score: ${option} needs the deep mode's packages`);
+        expect(run.stderr).toContain('npm install @tensorflow/tfjs-core@4.22.0');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

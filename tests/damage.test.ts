@@ -1,9 +1,11 @@
 import sharp from 'sharp';
 import { startApp, type TestApp } from './helpers/strapi';
+import { withStoredDetails } from './helpers/details';
 import { attachAll, jpeg } from './helpers/multipart';
 import { crispPhoto } from './helpers/images';
 
 interface StoredFile {
+  id: number;
   name: string;
   photoScore: number;
   photoScoreDetails: {
@@ -58,8 +60,9 @@ describe('damage at 100 % costs points a thumbnail-sized look would miss', () =>
     ]);
     expect(res.status).toBe(201);
     // By name: the response follows the multipart parse's order, not the request's.
+    const stored = await withStoredDetails(app, res.body as StoredFile[]);
     const byName = (name: string): StoredFile => {
-      const file = (res.body as StoredFile[]).find((entry) => entry.name === name);
+      const file = stored.find((entry) => entry.name === name);
       if (!file) throw new Error(`${name} is missing from the upload response`);
       return file;
     };

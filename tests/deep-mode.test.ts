@@ -1,7 +1,13 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { listFiles, loadAppInChildProcess, startApp, type TestApp } from './helpers/strapi';
+import { withStoredDetails } from './helpers/details';
 import { attachAll, jpeg } from './helpers/multipart';
 import { blurryDarkPhoto, crispPhoto } from './helpers/images';
 import { startEverypixelFake, type EverypixelFake } from './vendors/everypixel-server';
+
+const HIDE_DEEP_PACKAGES = path.join(__dirname, 'helpers', 'hide-deep-packages.js');
 
 interface StoredFile {
   id: number;
@@ -41,7 +47,7 @@ describe('deep embedded mode with offline moderation, through Strapi', () => {
       { name: 'blurry.jpg', bytes: await blurryDarkPhoto() },
     ]);
     expect(res.status).toBe(201);
-    const [crisp, blurry] = res.body as StoredFile[];
+    const [crisp, blurry] = await withStoredDetails(app, res.body as StoredFile[]);
 
     expect(crisp.photoScore).toEqual(expect.any(Number));
     expect(crisp.photoScore as number).toBeGreaterThan(blurry.photoScore as number);
@@ -103,5 +109,45 @@ describe('local config', () => {
     expect(loaded).toBe(false);
     expect(output).toMatch(/photo-score/);
     expect(output).toMatch(/local\.mode/);
+  });
+});
+
+describe("an app without the deep mode's optional packages", () => {
+  // The same app, in a process where TensorFlow.js and nsfwjs cannot be found.
+  const withoutDeepPackages = (env: Record<string, string>) =>
+    loadAppInChildProcess({ ...env, NODE_OPTIONS: `--require ${HIDE_DEEP_PACKAGES}` });
+  const INSTALL =
+    'npm install @tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs-layers@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 nsfwjs@4.4.0';
+
+  it('boots in the default fast mode', async () => {
+    const publicDir = await mkdtemp(path.join(os.tmpdir(), 'photo-score-lean-'));
+    try {
+      await mkdir(path.join(publicDir, 'uploads'));
+      // A SQLite file of its own whatever the run's database (Strapi resolves ':memory:' to a
+      // path, and this boot gets as far as creating it).
+      const { loaded, output } = withoutDeepPackages({
+        PUBLIC_DIR: publicDir,
+        DATABASE_CLIENT: 'sqlite',
+        DATABASE_FILENAME: path.join(publicDir, 'data.db'),
+      });
+      expect(output).not.toMatch(/tensorflow|nsfwjs/i);
+      expect(loaded).toBe(true);
+    } finally {
+      await rm(publicDir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to boot with local.mode 'deep' or local.moderation, naming the missing packages and the command that installs them", () => {
+    for (const [env, setting] of [
+      [{ PHOTO_SCORE_LOCAL_MODE: 'deep' }, "local.mode: 'deep'"],
+      [{ PHOTO_SCORE_LOCAL_MODERATION: 'true' }, 'local.moderation: true'],
+    ] as const) {
+      const { loaded, output } = withoutDeepPackages(env);
+      expect(loaded).toBe(false);
+      expect(output).toContain(
+        `photo-score: ${setting} needs the deep mode's packages, and @tensorflow/tfjs-core, @tensorflow/tfjs-layers, @tensorflow/tfjs-backend-wasm, nsfwjs are not installed.`,
+      );
+      expect(output).toContain(`Install them in your app: ${INSTALL}`);
+    }
   });
 });

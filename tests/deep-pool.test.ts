@@ -6,6 +6,7 @@ import { embeddedScorer } from '../server/src/scorers/embedded';
 import { blurryDarkPhoto, crispPhoto } from './helpers/images';
 import { attachAll, jpeg } from './helpers/multipart';
 import { startApp, type TestApp } from './helpers/strapi';
+import { withStoredDetails } from './helpers/details';
 
 interface LocalOutcome {
   scorer: string;
@@ -17,6 +18,7 @@ interface LocalOutcome {
 }
 
 interface StoredFile {
+  id: number;
   photoScore: number;
   photoScoreDetails: { scorers: LocalOutcome[] };
 }
@@ -63,7 +65,7 @@ describe('deep mode through the worker pool, in Strapi', () => {
       photos.map((photo) => jpeg(photo.name, photo.bytes)),
     );
     expect(res.status).toBe(201);
-    const stored = res.body as StoredFile[];
+    const stored = await withStoredDetails(running, res.body as StoredFile[]);
 
     // What the CLI computes: the same network, head and defect weights, on the test's own thread.
     const inThread = embeddedScorer(

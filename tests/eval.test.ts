@@ -7,6 +7,7 @@ import sharp from 'sharp';
 
 import { crispPhoto } from './helpers/images';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain JS script without types
 const degradations = require('../scripts/build-degradations.js');
 
 const ROOT = path.resolve(__dirname, '..');

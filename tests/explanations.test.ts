@@ -1,9 +1,11 @@
 import sharp from 'sharp';
 import { startApp, type TestApp } from './helpers/strapi';
+import { withStoredDetails } from './helpers/details';
 import { attachAll, jpeg } from './helpers/multipart';
 import { crispPhoto } from './helpers/images';
 
 interface StoredFile {
+  id: number;
   name: string;
   photoScore: number | null;
   photoScoreDetails: {
@@ -32,7 +34,7 @@ describe('uploads carry short reasons for what pulled their score down', () => {
       jpeg('overexposed.jpg', overexposed),
     ]);
     expect(res.status).toBe(201);
-    const [crispFile, blurredFile, overexposedFile] = res.body as StoredFile[];
+    const [crispFile, blurredFile, overexposedFile] = await withStoredDetails(app, res.body as StoredFile[]);
 
     expect(blurredFile.photoScoreDetails?.reasons?.sharpness).toMatch(/out of focus/);
     expect(overexposedFile.photoScoreDetails?.reasons?.exposure).toMatch(

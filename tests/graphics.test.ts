@@ -4,10 +4,12 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { runCli } from '../server/src/cli';
 import { loadAppInChildProcess, startApp, type TestApp } from './helpers/strapi';
+import { withStoredDetails } from './helpers/details';
 import { attachAll, jpeg, type Upload } from './helpers/multipart';
 import { crispPhoto } from './helpers/images';
 
 interface StoredFile {
+  id: number;
   name: string;
   photoScore: number | null;
   photoScoreStatus: string;
@@ -84,7 +86,7 @@ describe('graphics are not judged as photos', () => {
       ]);
       expect(res.body.error?.message).toBeUndefined();
       expect(res.status).toBe(201);
-      const files = res.body as StoredFile[];
+      const files = await withStoredDetails(app, res.body as StoredFile[]);
       expect(files.map((f) => f.name)).toEqual(['logo.png', 'screen.png', 'screen.jpg']);
       const [logoFile, screenPng, screenJpeg] = files;
       for (const graphic of [logoFile, screenPng, screenJpeg]) {
@@ -107,7 +109,7 @@ describe('graphics are not judged as photos', () => {
         expect(res.body.error.message).toMatch(/"photo\.jpg" scored [\d.]+, below the minimum of 40/);
       } else {
         expect(res.status).toBe(201);
-        const [photo] = res.body as StoredFile[];
+        const [photo] = await withStoredDetails(app, res.body as StoredFile[]);
         expect(photo.photoScoreDetails?.content).toBe('photo');
         expect(photo.photoScoreStatus).toBe('scored');
       }
@@ -137,7 +139,7 @@ describe('graphics are not judged as photos', () => {
         jpeg('photo.jpg', await crispPhoto()),
       ]);
       expect(res.status).toBe(201);
-      const [photo] = res.body as StoredFile[];
+      const [photo] = await withStoredDetails(app, res.body as StoredFile[]);
       expect(photo.photoScoreStatus).toBe('scored');
       expect(typeof photo.photoScore).toBe('number');
       expect(photo.photoScoreDetails?.content).toBe('photo');
@@ -149,7 +151,7 @@ describe('graphics are not judged as photos', () => {
         png('logo.png', await logo('#e63946')),
       ]);
       expect(res.status).toBe(201);
-      const [file] = res.body as StoredFile[];
+      const [file] = await withStoredDetails(app, res.body as StoredFile[]);
       expect(file.photoScoreStatus).toBe('scored');
       expect(typeof file.photoScore).toBe('number');
       expect(file.photoScoreDetails?.content).toBe('graphic');
@@ -160,7 +162,7 @@ describe('graphics are not judged as photos', () => {
         png('black-logo.png', await logo('#000000')),
       ]);
       expect(res.status).toBe(201);
-      const [file] = res.body as StoredFile[];
+      const [file] = await withStoredDetails(app, res.body as StoredFile[]);
       expect(file.photoScoreStatus).toBe('scored');
       const reasons = Object.values(file.photoScoreDetails?.reasons ?? {}).join('; ');
       expect(reasons).not.toMatch(/underexposed|crushed/);

@@ -1,9 +1,11 @@
 import sharp from 'sharp';
 import { startApp, type TestApp } from './helpers/strapi';
+import { withStoredDetails } from './helpers/details';
 import { attachAll, jpeg, type Upload } from './helpers/multipart';
 import { crispPhoto } from './helpers/images';
 
 interface StoredFile {
+  id: number;
   name: string;
   photoScore: number | null;
   photoScoreDetails: {
@@ -28,7 +30,7 @@ describe('size is weighed honestly, low scores say why, black-and-white photos a
     const res = await attachAll(app.http.post('/api/upload').set('Authorization', `Bearer ${app.apiToken}`), files);
     expect(res.status).toBe(201);
     // In the order sent: the response's order follows the multipart parse, not the request.
-    const stored = res.body as StoredFile[];
+    const stored = await withStoredDetails(app, res.body as StoredFile[]);
     return files.map((file) => {
       const match = stored.find((entry) => entry.name === file.name);
       if (!match) throw new Error(`${file.name} is missing from the upload response`);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startApp, type TestApp } from './helpers/strapi';
+import { withStoredDetails } from './helpers/details';
 import { uploadFromUrl, withRemoteImage } from './helpers/remote';
 import { attachAll, jpeg } from './helpers/multipart';
 import { blurryDarkPhoto, crispPhoto, pngPhoto, tinyPdf, writeTemp } from './helpers/images';
@@ -50,7 +51,7 @@ describe('every upload path scores images before they are stored', () => {
   const fetchFile = async (id: number): Promise<StoredFile> => {
     const res = await app.http.get(`/api/upload/files/${id}`).set('Authorization', `Bearer ${app.apiToken}`);
     expect(res.status).toBe(200);
-    return res.body as StoredFile;
+    return (await withStoredDetails(app, [res.body as StoredFile]))[0];
   };
 
   it('REST POST /api/upload scores several files at once and saves the scores on the assets', async () => {
@@ -61,7 +62,7 @@ describe('every upload path scores images before they are stored', () => {
       { name: 'poster.png', bytes: png, contentType: 'image/png' },
     ]);
     expect(res.status).toBe(201);
-    const files = res.body as StoredFile[];
+    const files = await withStoredDetails(app, res.body as StoredFile[]);
     expect(files.map((f) => f.name)).toEqual(['crisp.jpg', 'blurry.jpg', 'poster.png']);
     files.forEach(expectScored);
 
@@ -135,7 +136,7 @@ describe('every upload path scores images before they are stored', () => {
       { name: 'iphone.heic', bytes: heic, contentType: 'image/heic' },
     ]);
     expect(res.status).toBe(201);
-    const [file] = res.body as StoredFile[];
+    const [file] = await withStoredDetails(app, res.body as StoredFile[]);
     expectScored(file);
     expect(file.photoScoreDetails).toMatchObject({ image: { format: 'heif', width: 400, height: 300 } });
   });

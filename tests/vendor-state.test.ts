@@ -1,4 +1,5 @@
 import { createTestDatabase, signInWithRole, startApp, type TestApp, type TestDatabase } from './helpers/strapi';
+import { withStoredDetails } from './helpers/details';
 import { attachAll, jpeg } from './helpers/multipart';
 import { crispPhoto } from './helpers/images';
 import { startEverypixelFake, type EverypixelFake } from './vendors/everypixel-server';
@@ -14,6 +15,7 @@ interface Outcome {
 }
 
 interface StoredFile {
+  id: number;
   photoScore: number | null;
   photoScoreDetails: { scorers: Outcome[] };
 }
@@ -60,7 +62,7 @@ const upload = async (app: TestApp, seed: number): Promise<StoredFile> => {
     jpeg(`photo-${seed}.jpg`, await crispPhoto(1600, 1200, seed)),
   ]);
   expect(res.status).toBe(201);
-  return (res.body as StoredFile[])[0];
+  return (await withStoredDetails(app, res.body as StoredFile[]))[0];
 };
 
 const outcomeOf = (file: StoredFile, scorer: string) => file.photoScoreDetails.scorers.find((s) => s.scorer === scorer);
@@ -199,7 +201,7 @@ describe('one process: concurrent uploads, cache expiry', () => {
       jpeg('tiny.jpg', await crispPhoto(40, 30, 7501)),
     ]);
     expect(res.status).toBe(201);
-    const [file] = res.body as StoredFile[];
+    const [file] = await withStoredDetails(app, res.body as StoredFile[]);
     expect(outcomeOf(file, 'everypixel')).toMatchObject({ ok: false, kind: 'rejected' });
     expect(outcomeOf(file, 'everypixel')?.error).toMatch(/too small for this vendor/);
     expect(everypixel.scoringCalls().length).toBe(before);

@@ -11,7 +11,9 @@ export const photoScoreAttributes = {
   photoScoreClass: { type: 'integer', min: 1, max: 5, configurable: false },
   // Rows written around the upload service (imports, data transfer) keep this default.
   photoScoreStatus: { type: 'enumeration', enum: [...PHOTO_SCORE_STATUSES], default: 'unscored', configurable: false },
-  photoScoreDetails: { type: 'json', configurable: false },
+  // Private unless the config's `publicDetails` says otherwise (register.ts): Strapi's content
+  // API sanitizer drops private attributes, the admin API keeps them.
+  photoScoreDetails: { type: 'json', configurable: false, private: true },
   // Comma-delimited (",beach,sunset,") so `filters[photoScoreTags][$contains]=,beach,` matches whole tags.
   photoScoreTags: { type: 'text', configurable: false },
   photoScoreColours: { type: 'text', configurable: false },

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createStrapi, type Core } from '@strapi/strapi';
+import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -11,6 +12,7 @@ import type TestAgent from 'supertest/lib/agent';
 export const APP_DIR = path.resolve(__dirname, '..', 'app');
 
 export const usingPostgres = (): boolean => process.env.DATABASE_CLIENT === 'postgres';
+export const usingMariaDb = (): boolean => process.env.DATABASE_CLIENT === 'mysql';
 
 export interface TestApp {
   strapi: Core.Strapi;
@@ -47,9 +49,23 @@ async function withPg(run: (client: Client) => Promise<void>): Promise<void> {
   }
 }
 
+async function withMariaDb(statement: string): Promise<void> {
+  const connection = await createConnection({
+    host: process.env.DATABASE_HOST ?? '127.0.0.1',
+    port: Number(process.env.DATABASE_PORT ?? 3306),
+    user: process.env.DATABASE_USERNAME ?? 'root',
+    password: process.env.DATABASE_PASSWORD ?? '',
+  });
+  try {
+    await connection.query(statement);
+  } finally {
+    await connection.end();
+  }
+}
+
 export const ADMIN = { email: 'admin@photo-score.test', password: 'Admin-pass-1', firstname: 'Ada', lastname: 'Admin' };
 
-/** A private database: a SQLite file, or a PostgreSQL schema. */
+/** A private database: a SQLite file, a PostgreSQL schema or a MariaDB database. */
 export interface TestDatabase {
   /** What the demo app's config/database.js reads. */
   env: Record<string, string>;
@@ -64,12 +80,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (usingPostgres()) {
     await withPg((client) => client.query(`CREATE SCHEMA ${schema}`).then(() => undefined));
   }
+  if (usingMariaDb()) await withMariaDb(`CREATE DATABASE ${schema}`);
   return {
-    env: { DATABASE_FILENAME: path.join(dir, 'data.db'), DATABASE_SCHEMA: schema },
+    env: {
+      DATABASE_FILENAME: path.join(dir, 'data.db'),
+      DATABASE_SCHEMA: schema,
+      ...(usingMariaDb() ? { DATABASE_NAME: schema } : {}),
+    },
     hasAdmin: false,
     async drop() {
       if (usingPostgres())
         await withPg((client) => client.query(`DROP SCHEMA ${schema} CASCADE`).then(() => undefined));
+      if (usingMariaDb()) await withMariaDb(`DROP DATABASE ${schema}`);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -13,6 +13,7 @@ import { decodeWorkingImage } from '../prepare/decode';
 import { DIMENSION_NAMES } from '../scorers/local';
 import { inThreadDeep } from '../scorers/deep';
 import { DEFAULT_MODERATION_THRESHOLDS, describeModeration } from '../scorers/deep/nsfw';
+import { assertDeepPackages } from '../scorers/deep/packages';
 import { detectContent, type ContentVerdict } from '../scorers/content';
 import { embeddedScorer, type EmbeddedScore } from '../scorers/embedded';
 import { QUALITY_CLASS_LABELS, scoreToClass } from '../scorers/score-class';
@@ -277,6 +278,13 @@ export async function runCli(
       output.err(`photo-score: ${parsed.message}\n\n${parsed.usage}`);
       return EXIT_USAGE;
     case 'score':
+      try {
+        if (parsed.command.mode === 'deep') assertDeepPackages('--mode deep');
+        else if (parsed.command.moderation) assertDeepPackages('--moderation');
+      } catch (error) {
+        output.err(errorMessage(error));
+        return EXIT_USAGE;
+      }
       return runScore(parsed.command, output);
     case 'backfill':
       return runBackfill(parsed.command, io);

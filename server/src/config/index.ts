@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { VENDOR_IDS, vendorConfigSections } from '../scorers/vendors';
 import { DEFAULT_MODERATION_THRESHOLDS } from '../scorers/deep/nsfw';
+import { assertDeepPackages } from '../scorers/deep/packages';
 import { DEFAULT_TARGET_MEGAPIXELS } from '../scorers/local/size';
 
 const threshold = z.number().min(0).max(100).nullable();
@@ -51,6 +52,13 @@ export const pluginConfigSchema = z
      * photos. Either way `photoScoreDetails.content` says which it was.
      */
     graphics: z.enum(['skip', 'score']).default('skip'),
+    /**
+     * `photoScoreDetails` (thresholds, decisions, vendors' raw answers, NSFW probabilities) is
+     * private: left out of the content API (REST, GraphQL, populated media fields, webhooks) and
+     * read by admins only. `true` serves it to whoever may read the file. `photoScore`,
+     * `photoScoreClass` and `photoScoreStatus` are public either way, for ranking.
+     */
+    publicDetails: z.boolean().default(false),
     /** What an NSFW verdict (a vendor's, or the embedded scorer's with `local.moderation`) does to an upload. */
     nsfw: z.enum(['reject', 'flag', 'ignore']).default('ignore'),
     /**
@@ -192,5 +200,8 @@ export default {
     if (!thresholds.success) {
       throw new Error(`Invalid config for plugin photo-score: ${describeIssues(thresholds.error)}`);
     }
+    const { mode, moderation } = result.data.local;
+    if (mode === 'deep') assertDeepPackages("local.mode: 'deep'");
+    else if (moderation) assertDeepPackages('local.moderation: true');
   },
 };

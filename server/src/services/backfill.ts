@@ -6,7 +6,7 @@
  */
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
-import { FILE_UID, type PhotoScoreFields } from '../attributes';
+import { FILE_UID } from '../attributes';
 import { pluginConfig, type PluginConfig, type RuntimeSettings } from '../config';
 import { UIDS } from '../content-types';
 import type { BackfillState } from '../content-types/backfill';

@@ -60,6 +60,7 @@ module.exports = ({ env }) => ({
       strategy: env('PHOTO_SCORE_STRATEGY', 'fallback'),
       nsfw: env('PHOTO_SCORE_NSFW', 'ignore'),
       graphics: env('PHOTO_SCORE_GRAPHICS', 'skip'), // 'skip' | 'score'
+      publicDetails: env.bool('PHOTO_SCORE_PUBLIC_DETAILS', false),
       local: {
         mode: env('PHOTO_SCORE_LOCAL_MODE', 'fast'), // 'fast' | 'deep'
         moderation: env.bool('PHOTO_SCORE_LOCAL_MODERATION', false),

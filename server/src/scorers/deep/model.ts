@@ -79,6 +79,7 @@ function packageDirectory(name: string): string {
 
 /** The bundled files are CommonJS modules exporting JSON and base64; dropped from the require cache once read. */
 function requireOnce(file: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a data module found at run time, not an import
   const exported: unknown = require(file);
   delete require.cache[file];
   return exported;
