@@ -1,4 +1,4 @@
-import { ACTIONS } from '../permissions';
+import { ACTIONS } from '../../../shared/permissions';
 
 const guardedBy = (action: string) => ({
   policies: ['admin::isAuthenticatedAdmin', { name: 'admin::hasPermissions', config: { actions: [action] } }],

@@ -1,11 +1,10 @@
 import type { PhotoScoreFields } from '../attributes';
-import type { RuntimeSettings } from '../config';
 import type { contentDetails } from '../scorers/content';
 import { scoreToClass } from '../scorers/score-class';
 import type { ScorerOutcome } from '../scorers/types';
 import type { CombinedScore } from './combine';
 import { enrichmentFields } from './enrich';
-import type { Decision } from './policy';
+import type { Decision, PolicySettings } from './policy';
 import type { PreparedImage } from './prepare';
 
 /** The stored image's upright size and container. */
@@ -55,7 +54,7 @@ export interface ScoredDetails extends Partial<ContentDetails> {
   /** `rejected` only on a file already stored (a backfill): an upload so judged is refused. */
   decision: { status: JudgedStatus; reason: string };
   /** The thresholds in force when it was judged. */
-  thresholds: RuntimeSettings;
+  thresholds: PolicySettings;
 }
 
 /** What the plugin stores in `photoScoreDetails`: the evidence behind a file's score and status. */
@@ -94,7 +93,7 @@ export function scoredRecord(judged: {
   combined: CombinedScore;
   status: JudgedStatus;
   reason: string;
-  settings: RuntimeSettings;
+  settings: PolicySettings;
   scoredAt: string;
   durationMs: number;
 }): PhotoScoreFields {
@@ -119,7 +118,11 @@ export function scoredRecord(judged: {
       ),
       combined,
       decision: { status, reason },
-      thresholds: judged.settings,
+      thresholds: {
+        rejectBelow: judged.settings.rejectBelow,
+        flagBelow: judged.settings.flagBelow,
+        onScorerError: judged.settings.onScorerError,
+      },
     },
   };
 }
