@@ -68,7 +68,7 @@ const SettingsPage = () => {
   const {
     allowedActions: { canUpdate },
     isLoading: isLoadingPermissions,
-  } = useRBAC(PERMISSIONS.update);
+  } = useRBAC(PERMISSIONS.updateSettings);
 
   const [loadState, setLoadState] = React.useState<LoadState>('loading');
   const [initialValues, setInitialValues] = React.useState<PhotoScoreSettings>(DEFAULT_SETTINGS);
@@ -331,7 +331,7 @@ const SettingsPage = () => {
 
 /** The settings page behind the `plugin::photo-score.settings.read` permission. */
 const ProtectedSettingsPage = () => (
-  <Page.Protect permissions={PERMISSIONS.read}>
+  <Page.Protect permissions={PERMISSIONS.readSettings}>
     <SettingsPage />
   </Page.Protect>
 );

@@ -155,7 +155,7 @@ const VendorsPage = () => {
   const {
     allowedActions: { canUpdate },
     isLoading: isLoadingPermissions,
-  } = useRBAC(PERMISSIONS.update);
+  } = useRBAC(PERMISSIONS.updateSettings);
 
   const [vendors, setVendors] = React.useState<VendorState[] | null>(null);
   const [loadError, setLoadError] = React.useState<string | undefined>(undefined);
@@ -288,7 +288,7 @@ const VendorsPage = () => {
 
 /** The vendors page behind the `plugin::photo-score.settings.read` permission. */
 const ProtectedVendorsPage = () => (
-  <Page.Protect permissions={PERMISSIONS.read}>
+  <Page.Protect permissions={PERMISSIONS.readSettings}>
     <VendorsPage />
   </Page.Protect>
 );
