@@ -28,7 +28,12 @@ export const RBAC_ACTIONS: ReadonlyArray<{
   subCategory?: string;
   pluginName: typeof PLUGIN_NAME;
 }> = [
-  { section: 'plugins', displayName: 'Read scores (the Photo Score page, try a photo)', uid: UIDS.read, pluginName: PLUGIN_NAME },
+  {
+    section: 'plugins',
+    displayName: 'Read scores (the Photo Score page, try a photo)',
+    uid: UIDS.read,
+    pluginName: PLUGIN_NAME,
+  },
   { section: 'plugins', displayName: 'Review images (approve, reject)', uid: UIDS.review, pluginName: PLUGIN_NAME },
   {
     section: 'plugins',

@@ -46,7 +46,12 @@ export const queryList = <T extends z.ZodType>(item: T) =>
     const parts = Array.isArray(value) ? value : typeof value === 'string' ? [value] : undefined;
     if (!parts) return value;
     return parts.flatMap((part) =>
-      typeof part === 'string' ? part.split(',').map((s) => s.trim()).filter((s) => s !== '') : [part],
+      typeof part === 'string'
+        ? part
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '')
+        : [part],
     );
   }, z.array(item).min(1));
 

@@ -11,7 +11,7 @@ export interface Refusal {
   fileName: string;
   mime: string | null;
   score: number | null;
-  /** The message the uploader saw. */
+  /** Why, as the uploader was told it (`"671.JPG" scored 12, below the minimum of 40: out of focus`). */
   message: string;
   reasons: Record<string, string>;
   /**

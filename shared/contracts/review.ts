@@ -49,6 +49,8 @@ export interface ReviewCounts {
   pending: number;
   rejected: number;
   approved: number;
+  /** What "reject" does now (the `reviewReject` setting), so the queue can confirm before a deletion. */
+  rejectAction: 'mark' | 'delete';
 }
 
 export interface ReviewCountsResponse {

@@ -11,9 +11,7 @@ import { z } from 'zod';
 import { isoInstant, type FileRef, type ScoreClass } from './common';
 import type { Thresholds } from './settings';
 
-export const distributionQuerySchema = z
-  .object({ bins: z.coerce.number().int().min(1).max(100).default(20) })
-  .strict();
+export const distributionQuerySchema = z.object({ bins: z.coerce.number().int().min(1).max(100).default(20) }).strict();
 
 export interface DistributionBin {
   /** Scores in [from, to); the last bin includes 100. */

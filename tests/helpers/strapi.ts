@@ -181,3 +181,24 @@ export function loadAppInChildProcess(env: Record<string, string>): { loaded: bo
   });
   return { loaded: run.status === 0, output: `${run.stderr}${run.stdout}` };
 }
+
+/**
+ * Creates a role holding exactly these RBAC actions (through Strapi's admin role service, as
+ * Settings → Roles does), an active admin with it, and returns their JWT.
+ */
+export async function signInWithActions(app: TestApp, actions: string[]): Promise<string> {
+  const roles = app.strapi.service('admin::role');
+  const suffix = randomBytes(3).toString('hex');
+  const role = (await roles.create({ name: `only ${actions.join(' ')} ${suffix}`, description: '' })) as { id: number };
+  await roles.assignPermissions(
+    role.id,
+    actions.map((action) => ({ action, subject: null, properties: {}, conditions: [] })),
+  );
+  const user = { email: `role-${suffix}@photo-score.test`, password: 'Role-pass-1' };
+  await app.strapi
+    .service('admin::user')
+    .create({ ...user, firstname: 'Rita', lastname: 'Reader', isActive: true, roles: [role.id] });
+  const login = await app.http.post('/admin/login').send(user);
+  if (login.status !== 200) throw new Error(`login with ${actions.join(', ')} answered ${login.status}: ${login.text}`);
+  return login.body.data.token as string;
+}

@@ -1,3 +1,4 @@
+import type { Actor } from '../../../shared/contracts/common';
 import type { PhotoScoreFields } from '../attributes';
 import type { contentDetails } from '../scorers/content';
 import { scoreToClass } from '../scorers/score-class';
@@ -17,9 +18,20 @@ export interface ImageFacts {
 /** `content` and `contentCheck`: photo or graphic, how sure, and why (scorers/content.ts). */
 type ContentDetails = ReturnType<typeof contentDetails>;
 
+/**
+ * A reviewer's decision on the file, beside the scorer's (`decision`), which it overrides:
+ * "apply to existing media" leaves a reviewed file alone.
+ */
+export interface ReviewMark {
+  decision: 'approve' | 'reject';
+  by: Actor;
+  at: string;
+}
+
 /** `photoScoreDetails` of a file with no raster pixels (not an image, or a vector image). */
 export interface NotAnImageDetails {
   version: 1;
+  review?: ReviewMark;
   scoredAt: string;
   mime: string;
   reason: string;
@@ -28,6 +40,7 @@ export interface NotAnImageDetails {
 /** `photoScoreDetails` of a graphic left unjudged under `graphics: 'skip'` (scorers/content.ts writes it). */
 export interface UnjudgedGraphicDetails extends ContentDetails {
   version: 1;
+  review?: ReviewMark;
   scoredAt: string;
   mime: string;
   reason: string;
@@ -43,6 +56,7 @@ export type JudgedStatus = Extract<Decision, { action: 'accept' }>['status'] | '
 /** `photoScoreDetails` of an image that went through the scorers (or could not be decoded and was kept). */
 export interface ScoredDetails extends Partial<ContentDetails> {
   version: 1;
+  review?: ReviewMark;
   scoredAt: string;
   durationMs: number;
   /** null when the image could not be decoded. */
