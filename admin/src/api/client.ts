@@ -98,14 +98,12 @@ export const usePhotoScoreApi = () => {
 
   return React.useMemo(
     () => ({
-      files: async (query: FilesQueryInput) =>
-        (await get<FilesResponse>(url('/files', query as Query))).data,
+      files: async (query: FilesQueryInput) => (await get<FilesResponse>(url('/files', query as Query))).data,
       file: async (id: number) => (await get<FileDetailResponse>(url(`/files/${id}`))).data.data,
       reviewCounts: async () => (await get<ReviewCountsResponse>(url('/review/counts'))).data.data,
       review: async (body: ReviewBody) => (await post<ReviewResponse>(url('/review'), body)).data.data,
       distribution: async (bins = 20) => (await get<DistributionResponse>(url('/distribution', { bins }))).data.data,
-      preview: async (thresholds: Thresholds) =>
-        (await post<PreviewResponse>(url('/preview'), thresholds)).data.data,
+      preview: async (thresholds: Thresholds) => (await post<PreviewResponse>(url('/preview'), thresholds)).data.data,
       calibration: async () => (await get<CalibrationResponse>(url('/calibration'))).data.data,
       overview: async () => (await get<OverviewResponse>(url('/overview'))).data.data,
       refusals: async (page = 1, pageSize = 10) =>
@@ -150,7 +148,8 @@ export const useLoad = <T>(load: () => Promise<T>, deps: React.DependencyList) =
         if (active) setState({ data, error: undefined, loading: false });
       })
       .catch((error: unknown) => {
-        if (active) setState((previous) => ({ ...previous, error: errorMessage(error, 'request failed'), loading: false }));
+        if (active)
+          setState((previous) => ({ ...previous, error: errorMessage(error, 'request failed'), loading: false }));
       });
     return () => {
       active = false;

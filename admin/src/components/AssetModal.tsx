@@ -54,16 +54,17 @@ interface AssetModalProps {
 export const AssetModal = ({ fileId, onClose, onDecide, version = 0 }: AssetModalProps) => {
   const t = useT();
   const api = usePhotoScoreApi();
-  const { data: file, error, loading } = useLoad(
-    () => (fileId === null ? Promise.resolve(undefined) : api.file(fileId)),
-    [api, fileId, version],
-  );
+  const {
+    data: file,
+    error,
+    loading,
+  } = useLoad(() => (fileId === null ? Promise.resolve(undefined) : api.file(fileId)), [api, fileId, version]);
 
   return (
     <Modal.Root open={fileId !== null} onOpenChange={(open) => (open ? undefined : onClose())}>
       <Modal.Content style={{ maxWidth: '96rem', width: '90vw' }}>
         <Modal.Header closeLabel={t('asset.close', 'Close')}>
-          <Modal.Title>{file?.name ?? t('asset.loading', 'Image')}</Modal.Title>
+          <Modal.Title>{file?.name ?? t('asset.title', 'Image')}</Modal.Title>
         </Modal.Header>
         <Modal.Body>
           {error ? (

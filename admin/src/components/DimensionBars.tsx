@@ -5,17 +5,32 @@ import { CLASS_COLOURS, classOf, dimensionLabel } from '../utils/score';
 import { useColour } from './useColour';
 
 /** Each 0–100 dimension as a bar on its class's colour, with the reason it pulls the score down. */
-export const DimensionBars = ({ dimensions, reasons }: { dimensions: Dimension[]; reasons: Record<string, string> }) => {
+export const DimensionBars = ({
+  dimensions,
+  reasons,
+}: {
+  dimensions: Dimension[];
+  reasons: Record<string, string>;
+}) => {
   const colour = useColour();
   const several = new Set(dimensions.map((dimension) => dimension.scorer)).size > 1;
   // Reasons without a dimension of their own ("overall") still say why.
   const loose = Object.entries(reasons).filter(([name]) => !dimensions.some((dimension) => dimension.name === name));
 
   return (
-    <Flex direction="column" alignItems="stretch" gap={3} tag="ul" aria-label="dimensions" style={{ listStyle: 'none' }}>
+    <Flex
+      direction="column"
+      alignItems="stretch"
+      gap={3}
+      tag="ul"
+      aria-label="dimensions"
+      style={{ listStyle: 'none' }}
+    >
       {dimensions.map((dimension) => {
         const value = Math.max(0, Math.min(100, dimension.value));
-        const name = several ? `${dimensionLabel(dimension.name)} (${dimension.scorer})` : dimensionLabel(dimension.name);
+        const name = several
+          ? `${dimensionLabel(dimension.name)} (${dimension.scorer})`
+          : dimensionLabel(dimension.name);
         return (
           <li key={`${dimension.scorer}-${dimension.name}`}>
             <Flex direction="column" alignItems="stretch" gap={1}>

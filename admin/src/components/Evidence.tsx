@@ -113,9 +113,13 @@ export const EvidenceView = ({ evidence }: { evidence: EvidenceData }) => {
         <Grid.Item col={6} s={12}>
           <Fact label={t('evidence.tags', 'Tags')}>
             <Flex gap={1} wrap="wrap">
-              {evidence.tags.length > 0
-                ? evidence.tags.map((tag) => <Badge key={tag}>{tag}</Badge>)
-                : <Typography variant="pi" textColor="neutral600">{t('evidence.none', 'none')}</Typography>}
+              {evidence.tags.length > 0 ? (
+                evidence.tags.map((tag) => <Badge key={tag}>{tag}</Badge>)
+              ) : (
+                <Typography variant="pi" textColor="neutral600">
+                  {t('evidence.none', 'none')}
+                </Typography>
+              )}
             </Flex>
           </Fact>
         </Grid.Item>

@@ -1,6 +1,6 @@
 import { Box, DatePicker, Field, NumberInput, SingleSelect, SingleSelectOption } from '@strapi/design-system';
 
-/** A labelled select with an "any" choice that clears it. */
+/** A labelled select; with `anyLabel`, a first choice that clears it. */
 export const SelectFilter = ({
   label,
   value,
@@ -13,18 +13,14 @@ export const SelectFilter = ({
   value: string | undefined;
   options: Array<{ value: string; label: string }>;
   onChange: (value: string | undefined) => void;
-  anyLabel: string;
+  anyLabel?: string;
   width?: string;
 }) => (
   <Box style={{ width }}>
     <Field.Root name={label}>
       <Field.Label>{label}</Field.Label>
-      <SingleSelect
-        size="S"
-        value={value ?? ''}
-        onChange={(next) => onChange(next === '' ? undefined : String(next))}
-      >
-        <SingleSelectOption value="">{anyLabel}</SingleSelectOption>
+      <SingleSelect size="S" value={value ?? ''} onChange={(next) => onChange(next === '' ? undefined : String(next))}>
+        {anyLabel !== undefined ? <SingleSelectOption value="">{anyLabel}</SingleSelectOption> : null}
         {options.map((option) => (
           <SingleSelectOption key={option.value} value={option.value}>
             {option.label}

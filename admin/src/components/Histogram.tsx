@@ -15,6 +15,8 @@ interface HistogramProps {
 
 const WIDTH = 1000;
 const AXIS = 24;
+/** Room above the bars for the threshold labels. */
+const LABELS = 44;
 
 /**
  * Scores as bars coloured by class, with the thresholds drawn on them. Plain SVG: it scales to
@@ -28,11 +30,23 @@ export const Histogram = ({ bins, rejectBelow, flagBelow, label, height = 220 }:
   const line = (score: number | null, token: ColourToken, name: string, labelY: number) =>
     score === null ? null : (
       <g data-threshold={name}>
-        <line x1={x(score)} x2={x(score)} y1={0} y2={plot} stroke={colour(token)} strokeWidth={3} strokeDasharray="8 5" />
+        <line
+          x1={x(score)}
+          x2={x(score)}
+          y1={labelY + 4}
+          y2={plot}
+          stroke={colour(token)}
+          strokeWidth={3}
+          strokeDasharray="8 5"
+        />
         <text
           x={score > 80 ? x(score) - 6 : x(score) + 6}
           textAnchor={score > 80 ? 'end' : 'start'}
-          y={labelY} fill={colour(token)} fontSize={14} fontWeight={600}>
+          y={labelY}
+          fill={colour(token)}
+          fontSize={14}
+          fontWeight={600}
+        >
           {`${name} < ${score}`}
         </text>
       </g>
@@ -48,7 +62,7 @@ export const Histogram = ({ bins, rejectBelow, flagBelow, label, height = 220 }:
           style={{ width: '100%', height: 'auto', display: 'block' }}
         >
           {bins.map((bin) => {
-            const barHeight = (bin.total / max) * (plot - 20);
+            const barHeight = (bin.total / max) * (plot - LABELS);
             const cls = classOf((bin.from + bin.to) / 2);
             return (
               <rect
@@ -67,7 +81,8 @@ export const Histogram = ({ bins, rejectBelow, flagBelow, label, height = 220 }:
           {[0, 20, 40, 60, 80, 100].map((tick) => (
             <text
               key={tick}
-              x={Math.min(WIDTH - 14, Math.max(2, x(tick) - 8))}
+              x={Math.min(WIDTH - 2, Math.max(2, x(tick)))}
+              textAnchor={tick === 0 ? 'start' : tick === 100 ? 'end' : 'middle'}
               y={height - 6}
               fill={colour('neutral600')}
               fontSize={13}

@@ -21,6 +21,7 @@ import {
   type FieldMessage,
   type OnScorerError,
   type PhotoScoreSettings,
+  type ReviewReject,
   type SettingsField,
 } from '../utils/settings';
 
@@ -290,7 +291,7 @@ const SettingsPage = () => {
                 <Typography variant="pi" textColor="neutral600" tag="p" id="photo-score-on-scorer-error-hint">
                   {t(
                     'settings.onScorerError.hint',
-                    'The scorer may time out or be unreachable: choose whether uploads go through anyway.',
+                    'An image may not be scorable (a format the embedded scorer cannot decode, such as BMP) or a vendor may time out: choose whether such uploads go through anyway.',
                   )}
                 </Typography>
                 <Radio.Group
@@ -320,6 +321,42 @@ const SettingsPage = () => {
                     {onScorerErrorError}
                   </Typography>
                 ) : null}
+              </Flex>
+            </Box>
+
+            <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
+              <Flex direction="column" alignItems="stretch" gap={3}>
+                <Typography variant="delta" tag="h2" id="photo-score-review-reject-label">
+                  {t('settings.reviewReject.title', 'What a reviewer\u2019s reject does')}
+                </Typography>
+                <Typography variant="pi" textColor="neutral600" tag="p" id="photo-score-review-reject-hint">
+                  {t(
+                    'settings.reviewReject.hint',
+                    'In the review queue of the Photo Score page. A deletion is asked for confirmation first.',
+                  )}
+                </Typography>
+                <Radio.Group
+                  name="reviewReject"
+                  value={values.reviewReject}
+                  onValueChange={(value: string) => {
+                    if (value === 'mark' || value === 'delete') {
+                      setField('reviewReject', value satisfies ReviewReject);
+                    }
+                  }}
+                  disabled={readOnly}
+                  aria-labelledby="photo-score-review-reject-label"
+                  aria-describedby="photo-score-review-reject-hint"
+                >
+                  <Radio.Item value="mark">
+                    {t(
+                      'settings.reviewReject.mark',
+                      'Keep the file with status rejected: it can still be approved later (default)',
+                    )}
+                  </Radio.Item>
+                  <Radio.Item value="delete">
+                    {t('settings.reviewReject.delete', 'Delete the file and its formats from the Media Library')}
+                  </Radio.Item>
+                </Radio.Group>
               </Flex>
             </Box>
           </Flex>

@@ -241,19 +241,21 @@ const VendorsPage = () => {
         title={t('vendors.header.title', 'Vendors')}
         subtitle={t(
           'vendors.header.subtitle',
-          'The scoring services this site pays for: their budgets, suspensions and errors',
+          'Optional scoring services beside the embedded offline scorer: their budgets, suspensions and errors',
         )}
         primaryAction={
-          <Button
-            size="S"
-            variant="secondary"
-            startIcon={<ArrowClockwise />}
-            loading={fetchingUsage}
-            disabled={vendors.length === 0}
-            onClick={fetchUsage}
-          >
-            {t('vendors.usage.fetch', 'Ask vendors for their usage')}
-          </Button>
+          // Nothing to ask without a vendor: the embedded scorer has no usage to report.
+          vendors.length > 0 ? (
+            <Button
+              size="S"
+              variant="secondary"
+              startIcon={<ArrowClockwise />}
+              loading={fetchingUsage}
+              onClick={fetchUsage}
+            >
+              {t('vendors.usage.fetch', 'Ask vendors for their usage')}
+            </Button>
+          ) : undefined
         }
       />
       <Layouts.Content>

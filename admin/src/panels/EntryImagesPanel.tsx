@@ -19,7 +19,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** A media value as the edit view holds it: an object with an id, a URL and a MIME type. */
 const isImageFile = (value: Record<string, unknown>): value is { id: number; mime: string } =>
-  typeof value.id === 'number' && typeof value.url === 'string' && typeof value.mime === 'string' && value.mime.startsWith('image/');
+  typeof value.id === 'number' &&
+  typeof value.url === 'string' &&
+  typeof value.mime === 'string' &&
+  value.mime.startsWith('image/');
 
 /** The ids of every image in an entry's values, in components and dynamic zones too. */
 export const imageIdsIn = (value: unknown, found = new Set<number>(), depth = 0): Set<number> => {
@@ -43,7 +46,12 @@ export const hasMediaField = (
 ): boolean =>
   Object.values(attributes ?? {}).some((attribute) => {
     if (attribute.type === 'media') return true;
-    const uids = attribute.type === 'component' && attribute.component ? [attribute.component] : attribute.type === 'dynamiczone' ? (attribute.components ?? []) : [];
+    const uids =
+      attribute.type === 'component' && attribute.component
+        ? [attribute.component]
+        : attribute.type === 'dynamiczone'
+          ? (attribute.components ?? [])
+          : [];
     return uids.some((uid) => {
       if (seen.has(uid)) return false;
       seen.add(uid);
@@ -58,7 +66,8 @@ const PanelContent = ({ ids }: { ids: number[] }) => {
   const t = useT();
   const api = usePhotoScoreApi();
   const { data, error } = useLoad(
-    () => (ids.length === 0 ? Promise.resolve([]) : api.files({ ids, pageSize: 100, sort: 'score:asc' }).then((r) => r.data)),
+    () =>
+      ids.length === 0 ? Promise.resolve([]) : api.files({ ids, pageSize: 100, sort: 'score:asc' }).then((r) => r.data),
     [api, ids.join(',')],
   );
   if (ids.length === 0) {
@@ -68,7 +77,12 @@ const PanelContent = ({ ids }: { ids: number[] }) => {
       </Typography>
     );
   }
-  if (error) return <Typography variant="pi" textColor="danger700">{error}</Typography>;
+  if (error)
+    return (
+      <Typography variant="pi" textColor="danger700">
+        {error}
+      </Typography>
+    );
   if (!data) return <Typography variant="pi">{t('panel.loading', 'Loading scores…')}</Typography>;
   const attention = data.filter(needsAttention);
 
@@ -79,10 +93,14 @@ const PanelContent = ({ ids }: { ids: number[] }) => {
           <Flex gap={2} alignItems="flex-start">
             <WarningCircle fill="warning600" aria-hidden />
             <Typography variant="pi" textColor="warning700">
-              {t('panel.warning', '{count, plural, one {# image needs} other {# images need}} a look: flagged, rejected or scored below {low}.', {
-                count: attention.length,
-                low: LOW_SCORE,
-              })}
+              {t(
+                'panel.warning',
+                '{count, plural, one {# image needs} other {# images need}} a look: flagged, rejected or scored below {low}.',
+                {
+                  count: attention.length,
+                  low: LOW_SCORE,
+                },
+              )}
             </Typography>
           </Flex>
         </Box>
@@ -128,7 +146,13 @@ export const EntryImagesPanel: PanelComponent = ({ document }) => {
   const values = useForm('PhotoScoreEntryImagesPanel', (state) => state.values, false);
   const ids = React.useMemo(() => [...imageIdsIn(values ?? document ?? {})].sort((a, b) => a - b), [values, document]);
   if (can.isLoading || !can.canRead) return null;
-  if (!hasMediaField(contentType?.attributes as Attributes | undefined, components as Record<string, { attributes?: Attributes }>)) return null;
+  if (
+    !hasMediaField(
+      contentType?.attributes as Attributes | undefined,
+      components as Record<string, { attributes?: Attributes }>,
+    )
+  )
+    return null;
   return {
     title: t('panel.title', 'Photo Score'),
     content: <PanelContent ids={ids} />,

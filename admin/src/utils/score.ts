@@ -30,7 +30,9 @@ import type { ColourToken } from '../components/useColour';
  * Design-system colour tokens per class, dark text on a light fill so every badge reads at
  * WCAG AA; `bar` is the solid colour of the class in charts.
  */
-export const CLASS_COLOURS: Readonly<Record<QualityClass, { background: ColourToken; text: ColourToken; bar: ColourToken }>> = {
+export const CLASS_COLOURS: Readonly<
+  Record<QualityClass, { background: ColourToken; text: ColourToken; bar: ColourToken }>
+> = {
   1: { background: 'danger100', text: 'danger700', bar: 'danger500' },
   2: { background: 'warning100', text: 'warning700', bar: 'warning500' },
   3: { background: 'neutral150', text: 'neutral800', bar: 'neutral500' },

@@ -28,9 +28,13 @@ export const OverviewWidget = () => {
         <Flex justifyContent="space-between" alignItems="baseline">
           <Typography variant="omega" fontWeight="bold">
             <Link to="/plugins/photo-score/review">
-              {t('widget.awaiting', '{count, plural, =0 {No image awaits review} one {# image awaits review} other {# images await review}}', {
-                count: awaiting,
-              })}
+              {t(
+                'widget.awaiting',
+                '{count, plural, =0 {No image awaits review} one {# image awaits review} other {# images await review}}',
+                {
+                  count: awaiting,
+                },
+              )}
             </Link>
           </Typography>
           <Typography variant="pi" textColor="neutral600">
@@ -54,20 +58,33 @@ export const OverviewWidget = () => {
 
       <Flex direction="column" alignItems="stretch" gap={2}>
         <Typography variant="sigma" textColor="neutral600">
-          {t('widget.distribution', '{total, plural, =0 {No scored image yet} one {# scored image} other {# scored images}}', {
-            total: distribution.total,
-          })}
+          {t(
+            'widget.distribution',
+            '{total, plural, =0 {No scored image yet} one {# scored image} other {# scored images}}',
+            {
+              total: distribution.total,
+            },
+          )}
         </Typography>
         {distribution.total > 0 ? (
           <>
-            <Flex hasRadius overflow="hidden" height="1.2rem" role="img" aria-label={t('widget.distribution.bar', 'Scores per class')}>
+            <Flex
+              hasRadius
+              overflow="hidden"
+              height="1.2rem"
+              role="img"
+              aria-label={t('widget.distribution.bar', 'Scores per class')}
+            >
               {QUALITY_CLASSES.map((cls) =>
                 distribution.byClass[cls] > 0 ? (
                   <Box
                     key={cls}
                     height="100%"
                     title={`${CLASS_LABELS[cls]}: ${distribution.byClass[cls]}`}
-                    style={{ width: `${(distribution.byClass[cls] / distribution.total) * 100}%`, background: colour(CLASS_COLOURS[cls].bar) }}
+                    style={{
+                      width: `${(distribution.byClass[cls] / distribution.total) * 100}%`,
+                      background: colour(CLASS_COLOURS[cls].bar),
+                    }}
                   />
                 ) : null,
               )}

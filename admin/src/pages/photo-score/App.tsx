@@ -29,7 +29,12 @@ const TABS: TabDefinition[] = [
     element: <DistributionTab />,
   },
   { path: 'try', label: ['tab.try', 'Try a photo'], allowed: (can) => can.canRead, element: <TryTab /> },
-  { path: 'backfill', label: ['tab.backfill', 'Backfill'], allowed: (can) => can.canBackfill, element: <BackfillTab /> },
+  {
+    path: 'backfill',
+    label: ['tab.backfill', 'Backfill'],
+    allowed: (can) => can.canBackfill,
+    element: <BackfillTab />,
+  },
 ];
 
 const PhotoScoreApp = () => {

@@ -102,7 +102,15 @@ const Progress = ({
         {t(
           'backfill.counts',
           '{finished} of {total} files ({percent} %): {done} scored, {failed} failed, {skipped} skipped, {remaining} to go',
-          { finished, total: run.total, percent, done: run.done, failed: run.failed, skipped: run.skipped, remaining: run.remaining },
+          {
+            finished,
+            total: run.total,
+            percent,
+            done: run.done,
+            failed: run.failed,
+            skipped: run.skipped,
+            remaining: run.remaining,
+          },
         )}
       </Typography>
       <Typography variant="pi" textColor="neutral600">
@@ -122,7 +130,10 @@ const Progress = ({
           <Flex direction="column" alignItems="stretch" gap={1}>
             {run.failures.map((failure) => (
               <Typography key={failure.file} variant="pi" textColor="danger700">
-                {t('backfill.failure', 'File {file}: {reason}', { file: failure.file, reason: failure.reason ?? 'failed' })}
+                {t('backfill.failure', 'File {file}: {reason}', {
+                  file: failure.file,
+                  reason: failure.reason ?? 'failed',
+                })}
               </Typography>
             ))}
           </Flex>
@@ -155,8 +166,16 @@ export const BackfillTab = () => {
 
   const fullSelection = (): BackfillSelection => ({
     ...selection,
-    ...(after ? { uploadedAfter: new Date(Date.UTC(after.getFullYear(), after.getMonth(), after.getDate())).toISOString() } : {}),
-    ...(before ? { uploadedBefore: new Date(Date.UTC(before.getFullYear(), before.getMonth(), before.getDate() + 1)).toISOString() } : {}),
+    ...(after
+      ? { uploadedAfter: new Date(Date.UTC(after.getFullYear(), after.getMonth(), after.getDate())).toISOString() }
+      : {}),
+    ...(before
+      ? {
+          uploadedBefore: new Date(
+            Date.UTC(before.getFullYear(), before.getMonth(), before.getDate() + 1),
+          ).toISOString(),
+        }
+      : {}),
   });
 
   const run = async (what: () => Promise<unknown>, failure: string) => {
@@ -178,10 +197,13 @@ export const BackfillTab = () => {
             run={latest}
             busy={busy}
             onAction={(action) =>
-              void run(async () => {
-                await api.backfillAction(latest.id, action);
-                setVersion((value) => value + 1);
-              }, t('backfill.actionError', 'The backfill could not be changed.'))
+              void run(
+                async () => {
+                  await api.backfillAction(latest.id, action);
+                  setVersion((value) => value + 1);
+                },
+                t('backfill.actionError', 'The backfill could not be changed.'),
+              )
             }
           />
         </Box>
@@ -205,7 +227,12 @@ export const BackfillTab = () => {
               anyLabel={SCOPES[0].label}
               options={SCOPES.slice(1)}
               width="24rem"
-              onChange={(value) => setSelection((previous) => ({ ...previous, scope: (value as BackfillSelection['scope']) ?? 'unscored' }))}
+              onChange={(value) =>
+                setSelection((previous) => ({
+                  ...previous,
+                  scope: (value as BackfillSelection['scope']) ?? 'unscored',
+                }))
+              }
             />
             <SelectFilter
               label={t('backfill.mime', 'Type')}
@@ -214,15 +241,30 @@ export const BackfillTab = () => {
               options={MIMES.map((mime) => ({ value: mime, label: mime === 'image/' ? 'every image type' : mime }))}
               onChange={(value) => setSelection((previous) => ({ ...previous, mime: value }))}
             />
-            <DateFilter label={t('filters.uploadedAfter', 'Uploaded from')} value={after} onChange={setAfter} clearLabel={t('filters.clear', 'Clear')} />
-            <DateFilter label={t('filters.uploadedBefore', 'Uploaded up to')} value={before} onChange={setBefore} clearLabel={t('filters.clear', 'Clear')} />
+            <DateFilter
+              label={t('filters.uploadedAfter', 'Uploaded from')}
+              value={after}
+              onChange={setAfter}
+              clearLabel={t('filters.clear', 'Clear')}
+            />
+            <DateFilter
+              label={t('filters.uploadedBefore', 'Uploaded up to')}
+              value={before}
+              onChange={setBefore}
+              clearLabel={t('filters.clear', 'Clear')}
+            />
           </Flex>
           <Flex gap={2}>
             <Button
               variant="secondary"
               startIcon={<Search />}
               disabled={busy}
-              onClick={() => void run(async () => setEstimate(await api.backfillEstimate(fullSelection())), t('backfill.estimateError', 'The estimate failed.'))}
+              onClick={() =>
+                void run(
+                  async () => setEstimate(await api.backfillEstimate(fullSelection())),
+                  t('backfill.estimateError', 'The estimate failed.'),
+                )
+              }
             >
               {t('backfill.estimate', 'Estimate')}
             </Button>
@@ -230,11 +272,14 @@ export const BackfillTab = () => {
               startIcon={<Play />}
               disabled={busy || active !== undefined}
               onClick={() =>
-                void run(async () => {
-                  await api.backfillStart(fullSelection());
-                  setEstimate(null);
-                  setVersion((value) => value + 1);
-                }, t('backfill.startError', 'The backfill could not start.'))
+                void run(
+                  async () => {
+                    await api.backfillStart(fullSelection());
+                    setEstimate(null);
+                    setVersion((value) => value + 1);
+                  },
+                  t('backfill.startError', 'The backfill could not start.'),
+                )
               }
             >
               {t('backfill.start', 'Start backfill')}
@@ -242,13 +287,17 @@ export const BackfillTab = () => {
           </Flex>
           {active ? (
             <Typography variant="pi" textColor="neutral600">
-              {t('backfill.oneAtATime', 'One backfill runs at a time: finish or cancel #{id} first.', { id: active.id })}
+              {t('backfill.oneAtATime', 'One backfill runs at a time: finish or cancel #{id} first.', {
+                id: active.id,
+              })}
             </Typography>
           ) : null}
           {estimate ? (
             <Box background="primary100" padding={4} hasRadius>
               <Typography variant="omega" textColor="primary700" data-testid="backfill-estimate">
-                {t('backfill.estimated', '{files, plural, =0 {No file} one {# file} other {# files}} would be scored', { files: estimate.files })}
+                {t('backfill.estimated', '{files, plural, =0 {No file} one {# file} other {# files}} would be scored', {
+                  files: estimate.files,
+                })}
                 {estimate.vendors.length > 0
                   ? `: ${estimate.vendors.map((vendor) => `${vendor.vendor} ${vendor.requests} requests`).join(', ')}`
                   : t('backfill.offline', ', by the embedded scorer only (no paid request).')}
@@ -267,7 +316,13 @@ export const BackfillTab = () => {
             <Table colCount={5} rowCount={runs.data.length}>
               <Thead>
                 <Tr>
-                  {['#', t('backfill.state', 'State'), t('backfill.started', 'Started'), t('backfill.files', 'Files'), t('backfill.selectionHead', 'Selection')].map((label) => (
+                  {[
+                    '#',
+                    t('backfill.state', 'State'),
+                    t('backfill.started', 'Started'),
+                    t('backfill.files', 'Files'),
+                    t('backfill.selectionHead', 'Selection'),
+                  ].map((label) => (
                     <Th key={label}>
                       <Typography variant="sigma">{label}</Typography>
                     </Th>

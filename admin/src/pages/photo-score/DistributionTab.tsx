@@ -1,18 +1,6 @@
 import * as React from 'react';
 
-import {
-  Box,
-  Button,
-  Flex,
-  Grid,
-  Table,
-  Tbody,
-  Td,
-  Th,
-  Thead,
-  Tr,
-  Typography,
-} from '@strapi/design-system';
+import { Box, Button, Flex, Grid, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
 import { ArrowClockwise, Check } from '@strapi/icons';
 import { useNotification } from '@strapi/strapi/admin';
 
@@ -66,7 +54,13 @@ const Samples = ({ title, samples }: { title: string; samples: PreviewSample[] }
     ) : (
       <Flex gap={2} wrap="wrap">
         {samples.map((sample) => (
-          <Flex key={sample.id} direction="column" alignItems="center" gap={1} title={`${sample.name}: ${sample.wouldBe}`}>
+          <Flex
+            key={sample.id}
+            direction="column"
+            alignItems="center"
+            gap={1}
+            title={`${sample.name}: ${sample.wouldBe}`}
+          >
             <Thumbnail url={sample.thumbnailUrl} alt={sample.name} size={72} />
             <ScoreBadge score={sample.score} />
           </Flex>
@@ -183,7 +177,9 @@ const Calibration = () => {
       </Table>
       {data.uncounted > 0 ? (
         <Typography variant="pi" textColor="neutral600">
-          {t('calibration.uncounted', '{count} decisions on images without a score are not counted.', { count: data.uncounted })}
+          {t('calibration.uncounted', '{count} decisions on images without a score are not counted.', {
+            count: data.uncounted,
+          })}
         </Typography>
       ) : null}
     </Flex>
@@ -207,13 +203,23 @@ export const DistributionTab = () => {
   }, [saved, thresholds]);
 
   const settled = useSettled(thresholds, 250);
-  const invalid = thresholds !== null && thresholds.rejectBelow !== null && thresholds.flagBelow !== null && thresholds.flagBelow < thresholds.rejectBelow;
+  const invalid =
+    thresholds !== null &&
+    thresholds.rejectBelow !== null &&
+    thresholds.flagBelow !== null &&
+    thresholds.flagBelow < thresholds.rejectBelow;
   const preview = useLoad(
     () => (settled && !invalid ? api.preview(settled) : Promise.resolve(undefined)),
     [api, JSON.stringify(settled), invalid, version],
   );
-  const dirty = Boolean(saved && thresholds && (saved.rejectBelow !== thresholds.rejectBelow || saved.flagBelow !== thresholds.flagBelow));
-  const previewMatches = preview.data && thresholds && preview.data.thresholds.rejectBelow === thresholds.rejectBelow && preview.data.thresholds.flagBelow === thresholds.flagBelow;
+  const dirty = Boolean(
+    saved && thresholds && (saved.rejectBelow !== thresholds.rejectBelow || saved.flagBelow !== thresholds.flagBelow),
+  );
+  const previewMatches =
+    preview.data &&
+    thresholds &&
+    preview.data.thresholds.rejectBelow === thresholds.rejectBelow &&
+    preview.data.thresholds.flagBelow === thresholds.flagBelow;
 
   const apply = async () => {
     if (!thresholds) return;
@@ -232,7 +238,10 @@ export const DistributionTab = () => {
         }),
       });
     } catch (error) {
-      toggleNotification({ type: 'danger', message: errorMessage(error, t('distribution.applyError', 'The thresholds could not be applied.')) });
+      toggleNotification({
+        type: 'danger',
+        message: errorMessage(error, t('distribution.applyError', 'The thresholds could not be applied.')),
+      });
     } finally {
       setApplying(false);
     }
@@ -243,9 +252,15 @@ export const DistributionTab = () => {
     try {
       await api.saveSettings(thresholds);
       setVersion((value) => value + 1);
-      toggleNotification({ type: 'success', message: t('distribution.saved', 'Thresholds saved: new uploads are judged by them') });
+      toggleNotification({
+        type: 'success',
+        message: t('distribution.saved', 'Thresholds saved: new uploads are judged by them'),
+      });
     } catch (error) {
-      toggleNotification({ type: 'danger', message: errorMessage(error, t('settings.notification.saveError', 'The settings could not be saved.')) });
+      toggleNotification({
+        type: 'danger',
+        message: errorMessage(error, t('settings.notification.saveError', 'The settings could not be saved.')),
+      });
     }
   };
 
@@ -262,13 +277,20 @@ export const DistributionTab = () => {
             </Typography>
             <Typography variant="pi" textColor="neutral600">
               {data
-                ? t('distribution.total', '{total, plural, =0 {no scored image yet} one {# scored image} other {# scored images}}', { total: data.total })
+                ? t(
+                    'distribution.total',
+                    '{total, plural, =0 {no scored image yet} one {# scored image} other {# scored images}}',
+                    { total: data.total },
+                  )
                 : ''}
             </Typography>
           </Flex>
           {data && data.total === 0 ? (
             <Typography variant="omega" textColor="neutral600">
-              {t('distribution.empty', 'No image has a score yet. Upload images, or score the ones already stored with a backfill.')}
+              {t(
+                'distribution.empty',
+                'No image has a score yet. Upload images, or score the ones already stored with a backfill.',
+              )}
             </Typography>
           ) : null}
           {data ? (
@@ -293,7 +315,9 @@ export const DistributionTab = () => {
                 label={t('distribution.rejectBelow', 'Refuse below')}
                 value={thresholds?.rejectBelow ?? null}
                 tone="#d02b20"
-                onChange={(value) => setThresholds((previous) => ({ flagBelow: previous?.flagBelow ?? null, rejectBelow: value }))}
+                onChange={(value) =>
+                  setThresholds((previous) => ({ flagBelow: previous?.flagBelow ?? null, rejectBelow: value }))
+                }
               />
             </Grid.Item>
             <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
@@ -301,13 +325,18 @@ export const DistributionTab = () => {
                 label={t('distribution.flagBelow', 'Flag below')}
                 value={thresholds?.flagBelow ?? null}
                 tone="#d9822f"
-                onChange={(value) => setThresholds((previous) => ({ rejectBelow: previous?.rejectBelow ?? null, flagBelow: value }))}
+                onChange={(value) =>
+                  setThresholds((previous) => ({ rejectBelow: previous?.rejectBelow ?? null, flagBelow: value }))
+                }
               />
             </Grid.Item>
           </Grid.Root>
           {invalid ? (
             <Typography textColor="danger700" role="alert">
-              {t('distribution.invalid', 'The flag line must not be below the refuse line: images under the refuse line are refused before they could be flagged.')}
+              {t(
+                'distribution.invalid',
+                'The flag line must not be below the refuse line: images under the refuse line are refused before they could be flagged.',
+              )}
             </Typography>
           ) : null}
           <Box background="primary100" padding={4} hasRadius aria-live="polite">
@@ -316,14 +345,22 @@ export const DistributionTab = () => {
                 ? t(
                     'distribution.preview',
                     'These thresholds would refuse {refuse} and flag {flag} of your {total} images ({changes} would change status).',
-                    { refuse: preview.data.refuse, flag: preview.data.flag, total: preview.data.total, changes: preview.data.changes },
+                    {
+                      refuse: preview.data.refuse,
+                      flag: preview.data.flag,
+                      total: preview.data.total,
+                      changes: preview.data.changes,
+                    },
                   )
-                : preview.error ?? t('distribution.previewing', 'Counting…')}
+                : (preview.error ?? t('distribution.previewing', 'Counting…'))}
             </Typography>
           </Box>
           {previewMatches && preview.data ? (
             <Flex direction="column" alignItems="stretch" gap={3}>
-              <LineSamplesView name={t('distribution.line.refuse', 'refuse')} samples={preview.data.samples.rejectBelow} />
+              <LineSamplesView
+                name={t('distribution.line.refuse', 'refuse')}
+                samples={preview.data.samples.rejectBelow}
+              />
               <LineSamplesView name={t('distribution.line.flag', 'flag')} samples={preview.data.samples.flagBelow} />
             </Flex>
           ) : null}
@@ -334,7 +371,12 @@ export const DistributionTab = () => {
               </Button>
             ) : null}
             {can.canUpdateSettings ? (
-              <Button variant="secondary" startIcon={<Check />} disabled={!dirty || invalid} onClick={() => void save()}>
+              <Button
+                variant="secondary"
+                startIcon={<Check />}
+                disabled={!dirty || invalid}
+                onClick={() => void save()}
+              >
                 {t('distribution.save', 'Save thresholds')}
               </Button>
             ) : null}
@@ -348,11 +390,18 @@ export const DistributionTab = () => {
           </Flex>
           {applied ? (
             <Typography variant="pi" textColor="neutral700" role="status">
-              {t('distribution.appliedDetail', 'Applied: {examined} images examined, {changed} changed status ({byStatus}).', {
-                examined: applied.examined,
-                changed: applied.changed,
-                byStatus: Object.entries(applied.byStatus).map(([status, count]) => `${count} ${status}`).join(', ') || '–',
-              })}
+              {t(
+                'distribution.appliedDetail',
+                'Applied: {examined} images examined, {changed} changed status ({byStatus}).',
+                {
+                  examined: applied.examined,
+                  changed: applied.changed,
+                  byStatus:
+                    Object.entries(applied.byStatus)
+                      .map(([status, count]) => `${count} ${status}`)
+                      .join(', ') || '–',
+                },
+              )}
             </Typography>
           ) : null}
         </Flex>

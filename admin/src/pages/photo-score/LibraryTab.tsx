@@ -125,7 +125,12 @@ const ViewSwitch = ({ view, onChange }: { view: 'grid' | 'table'; onChange: (vie
   );
 };
 
-const firstReason = (file: FileSummary): string | null => Object.values(file.reasons)[0] ?? file.reason;
+/** What pulls the score down; for a file held back by a threshold or a check, why it was. */
+export const fileReasons = (file: FileSummary): string | null => {
+  const reasons = Object.values(file.reasons);
+  if (reasons.length > 0) return reasons.join('; ');
+  return file.status === 'scored' ? null : file.reason;
+};
 
 const FileCard = ({ file, onOpen }: { file: FileSummary; onOpen: () => void }) => (
   <Card style={{ height: '100%' }}>
@@ -154,8 +159,8 @@ const FileCard = ({ file, onOpen }: { file: FileSummary; onOpen: () => void }) =
               </Typography>
             ) : null}
           </Flex>
-          <Typography variant="pi" textColor="neutral600" ellipsis title={firstReason(file) ?? ''}>
-            {firstReason(file) ?? (file.decidedBy.length > 0 ? `by ${file.decidedBy.join(', ')}` : '\u00a0')}
+          <Typography variant="pi" textColor="neutral600" ellipsis title={fileReasons(file) ?? ''}>
+            {fileReasons(file) ?? (file.decidedBy.length > 0 ? `by ${file.decidedBy.join(', ')}` : '\u00a0')}
           </Typography>
         </Flex>
       </CardContent>
@@ -254,7 +259,7 @@ export const FilesTable = ({
             </Td>
             <Td style={{ maxWidth: '36rem', whiteSpace: 'normal' }}>
               <Typography variant="pi" textColor="neutral700">
-                {Object.values(file.reasons).join('; ') || file.reason || '–'}
+                {fileReasons(file) ?? '–'}
               </Typography>
             </Td>
             <Td>
@@ -317,12 +322,8 @@ export const LibraryTab = () => {
             <SelectFilter
               label={t('filters.sort', 'Sort')}
               value={filters.sort}
-              anyLabel={SORT_LABELS['date:desc']}
-              options={FILE_SORTS.filter((sort) => sort !== 'date:desc').map((sort) => ({
-                value: sort,
-                label: SORT_LABELS[sort],
-              }))}
-              onChange={(value) => set('sort', (value as FileSort | undefined) ?? 'date:desc')}
+              options={FILE_SORTS.map((sort) => ({ value: sort, label: SORT_LABELS[sort] }))}
+              onChange={(value) => set('sort', FILE_SORTS.find((sort) => sort === value) ?? 'date:desc')}
             />
             <ViewSwitch view={view} onChange={setView} />
           </Flex>

@@ -15,20 +15,26 @@ const QUEUES = ['flagged', 'pending', 'rejected'] as const;
 type Queue = (typeof QUEUES)[number];
 type Decision = 'approve' | 'reject';
 
-const QUEUE_LABELS: Record<Queue, string> = { flagged: 'Flagged', pending: 'Pending', rejected: 'Rejected' };
+const QUEUE_LABELS: Record<Queue, [id: string, label: string]> = {
+  flagged: ['review.queue.flagged', 'Flagged'],
+  pending: ['review.queue.pending', 'Pending'],
+  rejected: ['review.queue.rejected', 'Rejected'],
+};
 
-const SHORTCUTS: Array<[string, string]> = [
-  ['j / k', 'next / previous image'],
-  ['x', 'select the image'],
-  ['a', 'approve the selection, or the image'],
-  ['r', 'reject the selection, or the image'],
-  ['o', 'open the image'],
+const SHORTCUTS: Array<[keys: string, id: string, description: string]> = [
+  ['j / k', 'review.shortcut.move', 'next / previous image'],
+  ['x', 'review.shortcut.select', 'select the image'],
+  ['a', 'review.shortcut.approve', 'approve the selection, or the image'],
+  ['r', 'review.shortcut.reject', 'reject the selection, or the image'],
+  ['o', 'review.shortcut.open', 'open the image'],
 ];
 
 /** True when a key press is meant for a field, not for the queue's shortcuts. */
 const typingIn = (target: EventTarget | null): boolean =>
   target instanceof HTMLElement &&
-  (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.closest('[role="dialog"]') !== null);
+  (target.isContentEditable ||
+    ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) ||
+    target.closest('[role="dialog"]') !== null);
 
 export const ReviewTab = () => {
   const t = useT();
@@ -77,16 +83,25 @@ export const ReviewTab = () => {
           type: 'success',
           message:
             decision === 'approve'
-              ? t('review.approved', '{count, plural, one {# image} other {# images}} approved', { count: result.decided })
+              ? t('review.approved', '{count, plural, one {# image} other {# images}} approved', {
+                  count: result.decided,
+                })
               : deleted > 0
-                ? t('review.deleted', '{count, plural, one {# image} other {# images}} rejected and deleted', { count: deleted })
-                : t('review.rejected', '{count, plural, one {# image} other {# images}} rejected', { count: result.decided }),
+                ? t('review.deleted', '{count, plural, one {# image} other {# images}} rejected and deleted', {
+                    count: deleted,
+                  })
+                : t('review.rejected', '{count, plural, one {# image} other {# images}} rejected', {
+                    count: result.decided,
+                  }),
         });
         setSelected(new Set());
         setVersion((value) => value + 1);
         if (deleted > 0 && openFile !== null && ids.includes(openFile)) setOpenFile(null);
       } catch (error) {
-        toggleNotification({ type: 'danger', message: errorMessage(error, t('review.error', 'The decision could not be saved.')) });
+        toggleNotification({
+          type: 'danger',
+          message: errorMessage(error, t('review.error', 'The decision could not be saved.')),
+        });
       } finally {
         setBusy(false);
       }
@@ -141,11 +156,17 @@ export const ReviewTab = () => {
 
   return (
     <Flex direction="column" alignItems="stretch" gap={4}>
-      <Tabs.Root value={queue} onValueChange={(value) => { setQueue(value as Queue); setPage(1); }}>
+      <Tabs.Root
+        value={queue}
+        onValueChange={(value) => {
+          setQueue(value as Queue);
+          setPage(1);
+        }}
+      >
         <Tabs.List aria-label={t('review.queues', 'Review queues')}>
           {QUEUES.map((name) => (
             <Tabs.Trigger key={name} value={name}>
-              {`${t(`review.queue.${name}`, QUEUE_LABELS[name])} (${countsData?.[name] ?? '…'})`}
+              {`${t(...QUEUE_LABELS[name])} (${countsData?.[name] ?? '…'})`}
             </Tabs.Trigger>
           ))}
         </Tabs.List>
@@ -154,9 +175,13 @@ export const ReviewTab = () => {
       <Flex justifyContent="space-between" alignItems="center" gap={4} wrap="wrap">
         <Flex gap={2} alignItems="center">
           <Typography variant="omega" textColor="neutral700">
-            {t('review.selected', '{count, plural, =0 {No image selected} one {# image selected} other {# images selected}}', {
-              count: selected.size,
-            })}
+            {t(
+              'review.selected',
+              '{count, plural, =0 {No image selected} one {# image selected} other {# images selected}}',
+              {
+                count: selected.size,
+              },
+            )}
           </Typography>
           <Button
             size="S"
@@ -179,12 +204,20 @@ export const ReviewTab = () => {
         </Flex>
         <Box tag="aside" aria-label={t('review.shortcuts', 'Keyboard shortcuts')}>
           <Flex gap={3} wrap="wrap">
-            {SHORTCUTS.map(([keys, what]) => (
+            {SHORTCUTS.map(([keys, id, description]) => (
               <Typography key={keys} variant="pi" textColor="neutral600">
-                <kbd style={{ fontFamily: 'monospace', fontWeight: 700, padding: '0 4px', border: '1px solid #dcdce4', borderRadius: 4 }}>
+                <kbd
+                  style={{
+                    fontFamily: 'monospace',
+                    fontWeight: 700,
+                    padding: '0 4px',
+                    border: '1px solid #dcdce4',
+                    borderRadius: 4,
+                  }}
+                >
                   {keys}
                 </kbd>{' '}
-                {t(`review.shortcut.${keys.replace(/[^a-z]/g, '')}`, what)}
+                {t(id, description)}
               </Typography>
             ))}
           </Flex>
@@ -196,7 +229,10 @@ export const ReviewTab = () => {
           <Flex gap={2}>
             <WarningCircle fill="danger600" aria-hidden />
             <Typography variant="pi" textColor="danger700">
-              {t('review.deleteWarning', 'Rejecting deletes the file and its formats from the Media Library (setting "What reject does").')}
+              {t(
+                'review.deleteWarning',
+                'Rejecting deletes the file and its formats from the Media Library (setting "What reject does").',
+              )}
             </Typography>
           </Flex>
         </Box>
@@ -206,7 +242,7 @@ export const ReviewTab = () => {
       {files.data && rows.length === 0 ? (
         <Box background="neutral0" padding={8} shadow="filterShadow" hasRadius>
           <Typography variant="omega" textColor="neutral600">
-            {t(`review.empty.${queue}`, 'Nothing waits here: every image in this queue has been reviewed.')}
+            {t('review.empty', 'Nothing waits here: no image has this status.')}
           </Typography>
         </Box>
       ) : null}
@@ -220,9 +256,7 @@ export const ReviewTab = () => {
               <Checkbox
                 aria-label={t('review.selectAll', 'Select every image of this page')}
                 checked={allSelected ? true : someSelected ? 'indeterminate' : false}
-                onCheckedChange={() =>
-                  setSelected(allSelected ? new Set() : new Set(rows.map((row) => row.id)))
-                }
+                onCheckedChange={() => setSelected(allSelected ? new Set() : new Set(rows.map((row) => row.id)))}
               />
             ),
             cell: (file) => (
@@ -274,8 +308,16 @@ export const ReviewTab = () => {
           <Dialog.Body icon={<WarningCircle fill="danger600" />}>
             <Typography textAlign="center">
               {rejectAction === 'delete'
-                ? t('review.confirm.delete', 'Rejecting deletes {count, plural, one {this image} other {these # images}} and {count, plural, one {its} other {their}} formats from the Media Library. This cannot be undone.', { count: confirming?.length ?? 0 })
-                : t('review.confirm.unknown', 'Depending on the "What reject does" setting, rejecting may delete {count, plural, one {this image} other {these # images}} from the Media Library.', { count: confirming?.length ?? 0 })}
+                ? t(
+                    'review.confirm.delete',
+                    'Rejecting deletes {count, plural, one {this image} other {these # images}} and {count, plural, one {its} other {their}} formats from the Media Library. This cannot be undone.',
+                    { count: confirming?.length ?? 0 },
+                  )
+                : t(
+                    'review.confirm.unknown',
+                    'Depending on the "What reject does" setting, rejecting may delete {count, plural, one {this image} other {these # images}} from the Media Library.',
+                    { count: confirming?.length ?? 0 },
+                  )}
             </Typography>
           </Dialog.Body>
           <Dialog.Footer>

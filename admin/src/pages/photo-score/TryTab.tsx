@@ -6,12 +6,31 @@ import { CloudUpload } from '@strapi/icons';
 import type { TryResult } from '../../../../shared/contracts';
 import { errorMessage, usePhotoScoreApi } from '../../api/client';
 import { EvidenceView } from '../../components/Evidence';
+import type { ColourToken } from '../../components/useColour';
 import { useT } from '../../hooks';
 
-const OUTCOMES: Record<TryResult['outcome'], { text: string; background: string; colour: string }> = {
-  accept: { text: 'would be accepted', background: 'success100', colour: 'success700' },
-  flag: { text: 'would be stored and flagged for review', background: 'warning100', colour: 'warning700' },
-  refuse: { text: 'would be refused', background: 'danger100', colour: 'danger700' },
+const OUTCOMES: Record<
+  TryResult['outcome'],
+  { id: string; text: string; background: ColourToken; colour: ColourToken }
+> = {
+  accept: {
+    id: 'try.outcome.accept',
+    text: 'As an upload, {name} would be accepted',
+    background: 'success100',
+    colour: 'success700',
+  },
+  flag: {
+    id: 'try.outcome.flag',
+    text: 'As an upload, {name} would be stored and flagged for review',
+    background: 'warning100',
+    colour: 'warning700',
+  },
+  refuse: {
+    id: 'try.outcome.refuse',
+    text: 'As an upload, {name} would be refused',
+    background: 'danger100',
+    colour: 'danger700',
+  },
 };
 
 export const TryTab = () => {
@@ -68,7 +87,10 @@ export const TryTab = () => {
           <CloudUpload width="3.2rem" height="3.2rem" fill="primary600" aria-hidden />
           <Typography variant="delta">{t('try.drop', 'Drop an image here to see how it scores')}</Typography>
           <Typography variant="pi" textColor="neutral600">
-            {t('try.nothingStored', 'It is scored as an upload would be, against today\u2019s thresholds. Nothing is stored.')}
+            {t(
+              'try.nothingStored',
+              'It is scored as an upload would be, against today\u2019s thresholds. Nothing is stored.',
+            )}
           </Typography>
           <Button variant="secondary" onClick={() => input.current?.click()}>
             {t('try.choose', 'Choose an image')}
@@ -92,7 +114,11 @@ export const TryTab = () => {
           <Grid.Root gap={6}>
             <Grid.Item col={4} s={12} direction="column" alignItems="stretch">
               <Box background="neutral100" hasRadius overflow="hidden">
-                <img src={preview} alt={result?.name ?? ''} style={{ width: '100%', maxHeight: '40rem', objectFit: 'contain', display: 'block' }} />
+                <img
+                  src={preview}
+                  alt={result?.name ?? ''}
+                  style={{ width: '100%', maxHeight: '40rem', objectFit: 'contain', display: 'block' }}
+                />
               </Box>
             </Grid.Item>
             <Grid.Item col={8} s={12} direction="column" alignItems="stretch">
@@ -106,7 +132,7 @@ export const TryTab = () => {
                 <Flex direction="column" alignItems="stretch" gap={4}>
                   <Box background={outcome.background} padding={4} hasRadius>
                     <Typography variant="epsilon" textColor={outcome.colour} data-testid="try-outcome">
-                      {t(`try.outcome.${result.outcome}`, `As an upload, {name} ${outcome.text}`, { name: result.name })}
+                      {t(outcome.id, outcome.text, { name: result.name })}
                       {result.thresholds
                         ? ` (${t('try.thresholds', 'refuse below {reject}, flag below {flag}', {
                             reject: result.thresholds.rejectBelow ?? t('try.off', 'off'),
