@@ -85,7 +85,7 @@ export const AssetModal = ({ fileId, onClose, onDecide, version = 0 }: AssetModa
                     />
                   </Box>
                   <Typography variant="pi" textColor="neutral600">
-                    {`${file.mime} · ${file.width ?? '?'} × ${file.height ?? '?'} px · ${Math.round(file.size)} KB · ${file.folderPath} · ${new Date(file.createdAt).toLocaleString()}`}
+                    {`${file.mime} · ${file.width ?? '?'} × ${file.height ?? '?'} px · ${Math.round(file.size)} KB · ${t('asset.uploaded', 'uploaded')} ${new Date(file.createdAt).toLocaleString()}`}
                   </Typography>
                   <Typography variant="delta" tag="h3">
                     {t('asset.history', 'Decisions')}

@@ -1,19 +1,6 @@
 import * as React from 'react';
 
-import {
-  Badge,
-  Box,
-  Button,
-  Flex,
-  ProgressBar,
-  Table,
-  Tbody,
-  Td,
-  Th,
-  Thead,
-  Tr,
-  Typography,
-} from '@strapi/design-system';
+import { Badge, Box, Button, Flex, Table, Tbody, Td, Tr, Typography } from '@strapi/design-system';
 import { Cross, Play, Search, Stop } from '@strapi/icons';
 import { useNotification } from '@strapi/strapi/admin';
 
@@ -26,6 +13,7 @@ import {
   type BackfillSelection,
 } from '../../api/client';
 import { DateFilter, SelectFilter } from '../../components/Filters';
+import { HeaderRow } from '../../components/HeaderRow';
 import { useT } from '../../hooks';
 
 const POLL_MS = 1500;
@@ -97,7 +85,23 @@ const Progress = ({
           ) : null}
         </Flex>
       </Flex>
-      <ProgressBar value={percent} aria-label={t('backfill.progress', 'Progress')} />
+      <Box
+        background="neutral150"
+        hasRadius
+        height="1rem"
+        role="progressbar"
+        aria-label={t('backfill.progress', 'Progress')}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+      >
+        <Box
+          background={run.state === 'cancelled' ? 'neutral500' : 'primary600'}
+          hasRadius
+          height="100%"
+          style={{ width: `${percent}%` }}
+        />
+      </Box>
       <Typography variant="omega" data-testid="backfill-counts">
         {t(
           'backfill.counts',
@@ -314,21 +318,15 @@ export const BackfillTab = () => {
               {t('backfill.history', 'Earlier backfills')}
             </Typography>
             <Table colCount={5} rowCount={runs.data.length}>
-              <Thead>
-                <Tr>
-                  {[
-                    '#',
-                    t('backfill.state', 'State'),
-                    t('backfill.started', 'Started'),
-                    t('backfill.files', 'Files'),
-                    t('backfill.selectionHead', 'Selection'),
-                  ].map((label) => (
-                    <Th key={label}>
-                      <Typography variant="sigma">{label}</Typography>
-                    </Th>
-                  ))}
-                </Tr>
-              </Thead>
+              <HeaderRow
+                labels={[
+                  '#',
+                  t('backfill.state', 'State'),
+                  t('backfill.started', 'Started'),
+                  t('backfill.files', 'Files'),
+                  t('backfill.selectionHead', 'Selection'),
+                ]}
+              />
               <Tbody>
                 {runs.data.slice(1).map((past) => (
                   <Tr key={past.id}>

@@ -1,12 +1,13 @@
 import * as React from 'react';
 
-import { Box, Button, Flex, Grid, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Box, Button, Flex, Grid, Table, Tbody, Td, Tr, Typography } from '@strapi/design-system';
 import { ArrowClockwise, Check } from '@strapi/icons';
 import { useNotification } from '@strapi/strapi/admin';
 
 import type { LineSamples, PreviewSample, Thresholds } from '../../../../shared/contracts';
 import { errorMessage, usePhotoScoreApi, useLoad, type ApplyResult } from '../../api/client';
 import { NumberFilter } from '../../components/Filters';
+import { HeaderRow } from '../../components/HeaderRow';
 import { Histogram } from '../../components/Histogram';
 import { ScoreBadge } from '../../components/ScoreBadge';
 import { Thumbnail } from '../../components/Thumbnail';
@@ -42,14 +43,14 @@ const ThresholdControl = ({
   </Flex>
 );
 
-const Samples = ({ title, samples }: { title: string; samples: PreviewSample[] }) => (
+const Samples = ({ title, samples, empty }: { title: string; samples: PreviewSample[]; empty: string }) => (
   <Flex direction="column" alignItems="stretch" gap={2}>
     <Typography variant="sigma" textColor="neutral600">
       {title}
     </Typography>
     {samples.length === 0 ? (
-      <Typography variant="pi" textColor="neutral500">
-        –
+      <Typography variant="pi" textColor="neutral600">
+        {empty}
       </Typography>
     ) : (
       <Flex gap={2} wrap="wrap">
@@ -81,10 +82,18 @@ const LineSamplesView = ({ name, samples }: { name: string; samples: LineSamples
         </Typography>
         <Grid.Root gap={4}>
           <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
-            <Samples title={t('distribution.samples.below', 'Just below')} samples={samples.below} />
+            <Samples
+              title={t('distribution.samples.below', 'Just below')}
+              samples={samples.below}
+              empty={t('distribution.samples.noneBelow', 'No image below this line')}
+            />
           </Grid.Item>
           <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
-            <Samples title={t('distribution.samples.above', 'Just above')} samples={samples.above} />
+            <Samples
+              title={t('distribution.samples.above', 'Just above')}
+              samples={samples.above}
+              empty={t('distribution.samples.noneAbove', 'No image above this line')}
+            />
           </Grid.Item>
         </Grid.Root>
       </Flex>
@@ -118,22 +127,16 @@ const Calibration = () => {
         )}
       </Typography>
       <Table colCount={6} rowCount={data.classes.length + 2}>
-        <Thead>
-          <Tr>
-            {[
-              t('calibration.class', 'Class'),
-              t('calibration.reviewed', 'Reviewed'),
-              t('calibration.overturned', 'Overturned'),
-              t('calibration.rate', 'Overturn rate'),
-              t('calibration.approvedFlagged', 'Approved though flagged or rejected'),
-              t('calibration.rejectedScored', 'Rejected though accepted'),
-            ].map((label) => (
-              <Th key={label}>
-                <Typography variant="sigma">{label}</Typography>
-              </Th>
-            ))}
-          </Tr>
-        </Thead>
+        <HeaderRow
+          labels={[
+            t('calibration.class', 'Class'),
+            t('calibration.reviewed', 'Reviewed'),
+            t('calibration.overturned', 'Overturned'),
+            t('calibration.rate', 'Overturn rate'),
+            t('calibration.approvedFlagged', 'Approved though flagged or rejected'),
+            t('calibration.rejectedScored', 'Rejected though accepted'),
+          ]}
+        />
         <Tbody>
           {data.classes.map((row) => (
             <Tr key={row.class}>
@@ -354,6 +357,15 @@ export const DistributionTab = () => {
                   )
                 : (preview.error ?? t('distribution.previewing', 'Counting…'))}
             </Typography>
+            {previewMatches && preview.data && data && data.total > preview.data.total ? (
+              <Typography variant="pi" textColor="primary700" tag="p">
+                {t(
+                  'distribution.reviewedKept',
+                  '{count, plural, one {# image has} other {# images have}} a reviewer\u2019s decision and {count, plural, one {keeps its} other {keep their}} status: not counted.',
+                  { count: data.total - preview.data.total },
+                )}
+              </Typography>
+            ) : null}
           </Box>
           {previewMatches && preview.data ? (
             <Flex direction="column" alignItems="stretch" gap={3}>

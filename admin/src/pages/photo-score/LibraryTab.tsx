@@ -13,8 +13,6 @@ import {
   Table,
   Tbody,
   Td,
-  Th,
-  Thead,
   Tr,
   Typography,
 } from '@strapi/design-system';
@@ -30,6 +28,7 @@ import {
 } from '../../../../shared/contracts';
 import { usePhotoScoreApi, useLoad } from '../../api/client';
 import { AssetModal } from '../../components/AssetModal';
+import { HeaderRow } from '../../components/HeaderRow';
 import { DateFilter, NumberFilter, SelectFilter } from '../../components/Filters';
 import { Pager } from '../../components/Pager';
 import { ScoreBadge, StatusBadge } from '../../components/ScoreBadge';
@@ -187,40 +186,20 @@ export const FilesTable = ({
   const columns = 8 + (selection ? 2 : 0);
   return (
     <Table colCount={columns} rowCount={files.length + 1}>
-      <Thead>
-        <Tr>
-          {selection ? <Th>{selection.header}</Th> : null}
-          <Th>
-            <Typography variant="sigma">{t('files.preview', 'Preview')}</Typography>
-          </Th>
-          <Th>
-            <Typography variant="sigma">{t('files.name', 'Name')}</Typography>
-          </Th>
-          <Th>
-            <Typography variant="sigma">{t('files.score', 'Score')}</Typography>
-          </Th>
-          <Th>
-            <Typography variant="sigma">{t('files.status', 'Status')}</Typography>
-          </Th>
-          <Th>
-            <Typography variant="sigma">{t('files.content', 'Content')}</Typography>
-          </Th>
-          <Th>
-            <Typography variant="sigma">{t('files.decidedBy', 'Scorer')}</Typography>
-          </Th>
-          <Th>
-            <Typography variant="sigma">{t('files.reasons', 'Reasons')}</Typography>
-          </Th>
-          <Th>
-            <Typography variant="sigma">{t('files.uploaded', 'Uploaded')}</Typography>
-          </Th>
-          {selection ? (
-            <Th>
-              <Typography variant="sigma">{t('files.actions', 'Actions')}</Typography>
-            </Th>
-          ) : null}
-        </Tr>
-      </Thead>
+      <HeaderRow
+        leading={selection?.header}
+        labels={[
+          t('files.preview', 'Preview'),
+          t('files.name', 'Name'),
+          t('files.score', 'Score'),
+          t('files.status', 'Status'),
+          t('files.content', 'Content'),
+          t('files.decidedBy', 'Scorer'),
+          t('files.reasons', 'Reasons'),
+          t('files.uploaded', 'Uploaded'),
+          ...(selection ? [t('files.actions', 'Actions')] : []),
+        ]}
+      />
       <Tbody>
         {files.map((file) => (
           <Tr
