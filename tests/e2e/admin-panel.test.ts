@@ -32,7 +32,12 @@ describe('the admin panel', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Photo Score settings saved').waitFor();
 
-    expect(await savedSettings()).toEqual({ rejectBelow: 30, flagBelow: 55, onScorerError: 'accept' });
+    expect(await savedSettings()).toEqual({
+      rejectBelow: 30,
+      flagBelow: 55,
+      onScorerError: 'accept',
+      reviewReject: 'mark',
+    });
 
     await page.reload();
     await expect(page.getByLabel('Reject uploads scoring below').inputValue()).resolves.toBe('30');
