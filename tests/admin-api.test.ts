@@ -1,9 +1,16 @@
-import { readdir } from 'node:fs/promises';
 import type { Test } from 'supertest';
 import { ACTIONS } from '../shared/permissions';
 import { blurryDarkPhoto, corruptJpeg, crispPhoto, tinyPdf } from './helpers/images';
 import { attachAll, jpeg, type Upload } from './helpers/multipart';
-import { listFiles, signInWithActions, signInWithRole, startApp, type TestApp } from './helpers/strapi';
+import {
+  expectNothingNewSince,
+  listFiles,
+  signInWithActions,
+  signInWithRole,
+  startApp,
+  storageSnapshot,
+  type TestApp,
+} from './helpers/strapi';
 
 /**
  * The admin API behind the Photo Score page (issue 10): the library, an asset's evidence and
@@ -418,17 +425,8 @@ describe('the Photo Score admin API', () => {
   });
 
   describe('try a photo', () => {
-    const snapshot = async () => ({
-      rows: await app.strapi.db.query('plugin::upload.file').count(),
-      stored: await listFiles(app.uploadsDir),
-      temp: await readdir(app.tmpDir),
-    });
-    const expectNothingNew = async (before: Awaited<ReturnType<typeof snapshot>>) => {
-      const after = await snapshot();
-      expect(after.rows).toBe(before.rows);
-      expect(after.stored).toEqual(before.stored);
-      expect(after.temp.filter((name) => !before.temp.includes(name))).toEqual([]);
-    };
+    const snapshot = () => storageSnapshot(app);
+    const expectNothingNew = (before: Awaited<ReturnType<typeof snapshot>>) => expectNothingNewSince(app, before);
     const tryPhoto = (uploads: Upload[], token?: string, field = 'file') =>
       uploads.reduce(
         (req, u) => req.attach(field, u.bytes, { filename: u.name, contentType: u.contentType }),
@@ -539,6 +537,26 @@ describe('the Photo Score admin API', () => {
         'bad.jpg',
         '671.JPG',
       ]);
+    });
+
+    it('keeps the newest 200 refusals only', async () => {
+      const refusals = app.strapi.plugin('photo-score').service('refusals');
+      for (let i = 0; i < 5; i++) {
+        await refusals.log(
+          Array.from({ length: 50 }, (_, j) => ({
+            fileName: `burst-${i * 50 + j}.jpg`,
+            mime: 'image/jpeg',
+            score: 1,
+            message: 'scored 1',
+            reasons: {},
+            via: 'server',
+            by: null,
+          })),
+        );
+      }
+      const page = await get('/photo-score/refusals?pageSize=100&page=2');
+      expect(page.body.pagination).toMatchObject({ total: 200, pageCount: 2 });
+      expect(page.body.data[page.body.data.length - 1].fileName).toBe('burst-50.jpg');
     });
   });
 });

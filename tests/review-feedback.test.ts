@@ -1,12 +1,7 @@
 import { blurryDarkPhoto, crispPhoto } from './helpers/images';
 import { attachAll, jpeg } from './helpers/multipart';
 import { startApp, type TestApp } from './helpers/strapi';
-import {
-  AIR_CLIENT_ID,
-  AIR_CLIENT_SECRET,
-  startAiImageRatingServer,
-  type AirFake,
-} from './vendors/ai-image-rating-server';
+import { AIR_CLIENT_SECRET, airAppEnv, startAiImageRatingServer, type AirFake } from './vendors/ai-image-rating-server';
 import { bearer } from './vendors/fake-server';
 
 /**
@@ -49,10 +44,7 @@ describe('review decisions reach AI Image Rating', () => {
   beforeAll(async () => {
     air = await startAiImageRatingServer();
     app = await startApp({
-      PHOTO_SCORE_SCORERS: 'ai-image-rating,local',
-      AI_IMAGE_RATING_CLIENT_ID: AIR_CLIENT_ID,
-      AI_IMAGE_RATING_CLIENT_SECRET: AIR_CLIENT_SECRET,
-      AI_IMAGE_RATING_BASE_URL: air.baseUrl,
+      ...airAppEnv(air),
       AI_IMAGE_RATING_RETRIES: '0',
       PHOTO_SCORE_FLAG_BELOW: '30',
     });

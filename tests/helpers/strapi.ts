@@ -202,3 +202,18 @@ export async function signInWithActions(app: TestApp, actions: string[]): Promis
   if (login.status !== 200) throw new Error(`login with ${actions.join(', ')} answered ${login.status}: ${login.text}`);
   return login.body.data.token as string;
 }
+
+/** What a request could leave behind: file rows, stored files, multipart temp files. */
+export const storageSnapshot = async (app: TestApp) => ({
+  rows: (await app.strapi.db.query('plugin::upload.file').count()) as number,
+  stored: await listFiles(app.uploadsDir),
+  temp: await readdir(app.tmpDir),
+});
+
+/** Nothing new since `before`. Successful requests delete their temp files without waiting, so only new ones count. */
+export async function expectNothingNewSince(app: TestApp, before: Awaited<ReturnType<typeof storageSnapshot>>) {
+  const after = await storageSnapshot(app);
+  expect(after.rows).toBe(before.rows);
+  expect(after.stored).toEqual(before.stored);
+  expect(after.temp.filter((name) => !before.temp.includes(name))).toEqual([]);
+}

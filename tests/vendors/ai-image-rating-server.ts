@@ -69,6 +69,14 @@ export const exampleRating = () => ({
   dimension_scores: { ...AIR_DIMENSIONS },
 });
 
+/** The test app's environment that puts this fake first in the chain, the embedded scorer after it. */
+export const airAppEnv = (fake: AirFake): Record<string, string> => ({
+  PHOTO_SCORE_SCORERS: 'ai-image-rating,local',
+  AI_IMAGE_RATING_CLIENT_ID: AIR_CLIENT_ID,
+  AI_IMAGE_RATING_CLIENT_SECRET: AIR_CLIENT_SECRET,
+  AI_IMAGE_RATING_BASE_URL: fake.baseUrl,
+});
+
 export interface AirFake extends FakeServer {
   /** The base URL to configure, /api/v1 included. */
   baseUrl: string;
