@@ -239,6 +239,24 @@ describe('the Photo Score page, widget and side panel', () => {
     });
   });
 
+  it('a reject that deletes asks first, then removes the file from the Media Library', async () => {
+    expect((await admin('put', '/photo-score/settings').send({ reviewReject: 'delete' })).status).toBe(200);
+    const [doomed] = await files('search=night-mistake');
+    await page.goto(`${baseUrl}/admin/plugins/photo-score/library`);
+    await page.getByRole('button', { name: `Open ${doomed.name}` }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: 'Dimensions' }).waitFor();
+    await dialog.getByRole('button', { name: 'Reject' }).click();
+    const confirm = page.getByRole('alertdialog');
+    await confirm.getByText('Rejecting deletes this image and its formats from the Media Library').waitFor();
+    await screenshot(page, 'review-confirm-delete');
+    await confirm.getByRole('button', { name: 'Reject' }).click();
+    await page.getByText('1 image rejected and deleted').waitFor();
+    await page.getByRole('button', { name: `Open ${doomed.name}` }).waitFor({ state: 'detached' });
+    expect((await admin('get', `/photo-score/files/${doomed.id}`)).status).toBe(404);
+    expect(await app.strapi.db.query('plugin::upload.file').findOne({ where: { id: doomed.id } })).toBeNull();
+  });
+
   it('try a photo scores an image as an upload would, and stores nothing', async () => {
     const before = (await files('')).length;
     const file = await writeTemp(dir, 'candidate.jpg', await photo(31, 2.5, 1));

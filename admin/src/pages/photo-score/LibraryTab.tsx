@@ -33,7 +33,8 @@ import { DateFilter, NumberFilter, SelectFilter } from '../../components/Filters
 import { Pager } from '../../components/Pager';
 import { ScoreBadge, StatusBadge } from '../../components/ScoreBadge';
 import { Thumbnail } from '../../components/Thumbnail';
-import { useT } from '../../hooks';
+import { useReviewDecisions } from '../../components/useReviewDecisions';
+import { useCapabilities, useT } from '../../hooks';
 import { CLASS_LABELS, QUALITY_CLASSES } from '../../utils/score';
 
 const PAGE_SIZE = 24;
@@ -261,8 +262,15 @@ export const LibraryTab = () => {
   const [page, setPage] = React.useState(1);
   const [view, setView] = React.useState<'grid' | 'table'>('grid');
   const [openFile, setOpenFile] = React.useState<number | null>(null);
+  const [version, setVersion] = React.useState(0);
   const query = toFilesQuery(filters, page);
-  const { data, error, loading } = useLoad(() => api.files(query), [api, JSON.stringify(query)]);
+  const { data, error, loading } = useLoad(() => api.files(query), [api, JSON.stringify(query), version]);
+  const can = useCapabilities();
+  const onDecided = React.useCallback(({ deleted }: { deleted: number[] }) => {
+    setVersion((value) => value + 1);
+    setOpenFile((open) => (open !== null && deleted.includes(open) ? null : open));
+  }, []);
+  const review = useReviewDecisions({ onDecided });
 
   const set = <K extends keyof Filters>(key: K, value: Filters[K]) => {
     setFilters((previous) => ({ ...previous, [key]: value }));
@@ -397,7 +405,13 @@ export const LibraryTab = () => {
       ) : null}
 
       {data ? <Pager pagination={data.pagination} onPage={setPage} t={t} /> : null}
-      <AssetModal fileId={openFile} onClose={() => setOpenFile(null)} />
+      <AssetModal
+        fileId={openFile}
+        version={version}
+        onClose={() => setOpenFile(null)}
+        onDecide={can.canReview ? (id, decision) => void review.decide([id], decision) : undefined}
+      />
+      {can.canReview ? review.confirmDialog : null}
     </Flex>
   );
 };

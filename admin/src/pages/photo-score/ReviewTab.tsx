@@ -1,19 +1,18 @@
 import * as React from 'react';
 
-import { Box, Button, Checkbox, Dialog, Flex, Tabs, Typography } from '@strapi/design-system';
+import { Box, Button, Checkbox, Flex, Tabs, Typography } from '@strapi/design-system';
 import { Check, Cross, WarningCircle } from '@strapi/icons';
-import { useNotification } from '@strapi/strapi/admin';
 
 import type { FileSummary, ReviewCounts } from '../../../../shared/contracts';
-import { errorMessage, usePhotoScoreApi, useLoad } from '../../api/client';
+import { usePhotoScoreApi, useLoad } from '../../api/client';
 import { AssetModal } from '../../components/AssetModal';
 import { Pager } from '../../components/Pager';
+import { useReviewDecisions } from '../../components/useReviewDecisions';
 import { useT } from '../../hooks';
 import { FilesTable } from './LibraryTab';
 
 const QUEUES = ['flagged', 'pending', 'rejected'] as const;
 type Queue = (typeof QUEUES)[number];
-type Decision = 'approve' | 'reject';
 
 const QUEUE_LABELS: Record<Queue, [id: string, label: string]> = {
   flagged: ['review.queue.flagged', 'Flagged'],
@@ -39,26 +38,29 @@ const typingIn = (target: EventTarget | null): boolean =>
 export const ReviewTab = () => {
   const t = useT();
   const api = usePhotoScoreApi();
-  const { toggleNotification } = useNotification();
   const [queue, setQueue] = React.useState<Queue>('flagged');
   const [page, setPage] = React.useState(1);
   const [version, setVersion] = React.useState(0);
   const [selected, setSelected] = React.useState<Set<number>>(new Set());
   const [focused, setFocused] = React.useState<number | null>(null);
   const [openFile, setOpenFile] = React.useState<number | null>(null);
-  const [confirming, setConfirming] = React.useState<number[] | null>(null);
-  const [busy, setBusy] = React.useState(false);
 
   const counts = useLoad(() => api.reviewCounts(), [api, version]);
-  // A reviewer may not read the settings; the counts say what a rejection does as well.
-  const settings = useLoad(() => api.settings().catch(() => null), [api]);
   const files = useLoad(
     () => api.files({ status: queue, sort: 'score:asc', page, pageSize: 25 }),
     [api, queue, page, version],
   );
   const rows: FileSummary[] = files.data?.data ?? [];
   const countsData = counts.data as (ReviewCounts & { rejectAction?: 'mark' | 'delete' }) | undefined;
-  const rejectAction = countsData?.rejectAction ?? settings.data?.reviewReject ?? 'unknown';
+  const onDecided = React.useCallback(({ deleted }: { deleted: number[] }) => {
+    setSelected(new Set());
+    setVersion((value) => value + 1);
+    setOpenFile((open) => (open !== null && deleted.includes(open) ? null : open));
+  }, []);
+  const { decide, busy, rejectAction, confirmDialog } = useReviewDecisions({
+    rejectActionHint: countsData?.rejectAction,
+    onDecided,
+  });
 
   React.useEffect(() => {
     setSelected(new Set());
@@ -67,47 +69,6 @@ export const ReviewTab = () => {
   React.useEffect(() => {
     if (rows.length > 0 && (focused === null || !rows.some((row) => row.id === focused))) setFocused(rows[0].id);
   }, [rows, focused]);
-
-  const decide = React.useCallback(
-    async (ids: number[], decision: Decision, confirmed = false) => {
-      if (ids.length === 0 || busy) return;
-      if (decision === 'reject' && rejectAction !== 'mark' && !confirmed) {
-        setConfirming(ids);
-        return;
-      }
-      setBusy(true);
-      try {
-        const result = await api.review({ ids, decision });
-        const deleted = result.results.filter((r) => r.outcome === 'deleted').length;
-        toggleNotification({
-          type: 'success',
-          message:
-            decision === 'approve'
-              ? t('review.approved', '{count, plural, one {# image} other {# images}} approved', {
-                  count: result.decided,
-                })
-              : deleted > 0
-                ? t('review.deleted', '{count, plural, one {# image} other {# images}} rejected and deleted', {
-                    count: deleted,
-                  })
-                : t('review.rejected', '{count, plural, one {# image} other {# images}} rejected', {
-                    count: result.decided,
-                  }),
-        });
-        setSelected(new Set());
-        setVersion((value) => value + 1);
-        if (deleted > 0 && openFile !== null && ids.includes(openFile)) setOpenFile(null);
-      } catch (error) {
-        toggleNotification({
-          type: 'danger',
-          message: errorMessage(error, t('review.error', 'The decision could not be saved.')),
-        });
-      } finally {
-        setBusy(false);
-      }
-    },
-    [api, busy, openFile, rejectAction, t, toggleNotification],
-  );
 
   const toggle = (id: number) =>
     setSelected((previous) => {
@@ -302,46 +263,7 @@ export const ReviewTab = () => {
         onDecide={(id, decision) => void decide([id], decision)}
       />
 
-      <Dialog.Root open={confirming !== null} onOpenChange={(open) => (open ? undefined : setConfirming(null))}>
-        <Dialog.Content>
-          <Dialog.Header>{t('review.confirm.title', 'Reject and delete?')}</Dialog.Header>
-          <Dialog.Body icon={<WarningCircle fill="danger600" />}>
-            <Typography textAlign="center">
-              {rejectAction === 'delete'
-                ? t(
-                    'review.confirm.delete',
-                    'Rejecting deletes {count, plural, one {this image} other {these # images}} and {count, plural, one {its} other {their}} formats from the Media Library. This cannot be undone.',
-                    { count: confirming?.length ?? 0 },
-                  )
-                : t(
-                    'review.confirm.unknown',
-                    'Depending on the "What reject does" setting, rejecting may delete {count, plural, one {this image} other {these # images}} from the Media Library.',
-                    { count: confirming?.length ?? 0 },
-                  )}
-            </Typography>
-          </Dialog.Body>
-          <Dialog.Footer>
-            <Dialog.Cancel>
-              <Button fullWidth variant="tertiary">
-                {t('review.confirm.cancel', 'Cancel')}
-              </Button>
-            </Dialog.Cancel>
-            <Dialog.Action>
-              <Button
-                fullWidth
-                variant="danger"
-                onClick={() => {
-                  const ids = confirming ?? [];
-                  setConfirming(null);
-                  void decide(ids, 'reject', true);
-                }}
-              >
-                {t('review.confirm.reject', 'Reject')}
-              </Button>
-            </Dialog.Action>
-          </Dialog.Footer>
-        </Dialog.Content>
-      </Dialog.Root>
+      {confirmDialog}
     </Flex>
   );
 };
