@@ -523,6 +523,8 @@ describe('the Photo Score admin API', () => {
     it('sums up the library for the homepage widget', async () => {
       const res = await get('/photo-score/overview', readerToken);
       expect(res.status).toBe(200);
+      expect((await get('/photo-score/overview?days=7')).status).toBe(400);
+      expect((await get('/photo-score/review/counts?tab=flagged')).status).toBe(400);
       const { awaitingReview, distribution, refusals } = res.body.data;
       const counts = (await get('/photo-score/review/counts')).body.data;
       expect(awaitingReview).toMatchObject({ flagged: counts.flagged, pending: counts.pending });

@@ -55,6 +55,9 @@ export const queryList = <T extends z.ZodType>(item: T) =>
     );
   }, z.array(item).min(1));
 
+/** A route that takes no query: any key is a client expecting an option that does not exist. */
+export const noQuerySchema = z.object({}).strict();
+
 export const isoInstant = z.iso.datetime({ offset: true });
 
 /** A threshold: 0–100, or null for off. */

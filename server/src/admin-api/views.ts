@@ -24,6 +24,8 @@ export interface FileRow {
   mime: string | null;
   url: string;
   formats: Record<string, { url?: string } | undefined> | null;
+  /** The upload provider that stores it: a private one's URLs are signed before they are shown. */
+  provider: string;
   width: number | null;
   height: number | null;
   size: number;
@@ -48,6 +50,7 @@ export const SUMMARY_COLUMNS = [
   'mime',
   'url',
   'formats',
+  'provider',
   'width',
   'height',
   'size',

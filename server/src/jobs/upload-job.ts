@@ -36,13 +36,8 @@ export async function scoreUploadJob(strapi: Core.Strapi, job: Job): Promise<Job
   }
   const { assessment } = result;
   const deleting = assessment.action === 'reject' && pluginConfig(strapi).asyncReject === 'delete';
-  if (deleting) {
-    await emitVerdict(strapi, file, assessment.record);
-    await strapi.plugin('upload').service('upload').remove(file);
-  } else {
-    await saveVerdict(strapi, file.id, assessment.record);
-  }
-  // A stored upload turned away after the fact is a decision the library's history keeps.
+  // A stored upload turned away after the fact is a decision the library's history keeps,
+  // written first: once the file is gone, its history already says why.
   if (assessment.record.photoScoreStatus === 'rejected') {
     await getService(strapi, 'decisions').record({
       file: file.id,
@@ -54,6 +49,12 @@ export async function scoreUploadJob(strapi: Core.Strapi, job: Job): Promise<Job
       by: ASYNC_SCORING,
       score: assessment.record.photoScore,
     });
+  }
+  if (deleting) {
+    await emitVerdict(strapi, file, assessment.record);
+    await strapi.plugin('upload').service('upload').remove(file);
+  } else {
+    await saveVerdict(strapi, file.id, assessment.record);
   }
   return deleting && assessment.action === 'reject'
     ? { state: 'done', outcome: `deleted: ${assessment.message}` }

@@ -38,6 +38,12 @@ function nearest<T>(items: T[], item: T, closer: (a: T, b: T) => number, size = 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const files = () => strapi.db.query(FILE_UID);
 
+  /** Rows with their URLs signed when the provider is private, as the Media Library shows them. */
+  const signed = <Row extends Pick<FileRow, 'url' | 'formats' | 'provider'>>(rows: Row[]): Promise<Row[]> => {
+    const fileService = strapi.plugin('upload').service('file');
+    return Promise.all(rows.map((row) => fileService.signFileUrls(row) as Promise<Row>));
+  };
+
   const folderPathOf = async (folder: number): Promise<string> => {
     const row = (await strapi.db.query('plugin::upload.folder').findOne({ where: { id: folder } })) as {
       path: string;
@@ -141,7 +147,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async list(query: FilesQuery): Promise<FilesResponse> {
       const { rows, total } = await pageOf(await whereOf(query), query);
       return {
-        data: rows.map(summaryOf),
+        data: (await signed(rows)).map(summaryOf),
         pagination: {
           page: query.page,
           pageSize: query.pageSize,
@@ -152,8 +158,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async detail(id: number): Promise<FileDetail> {
-      const row = (await files().findOne({ where: { id } })) as FileRow | null;
-      if (!row) throw new errors.NotFoundError(`file ${id} not found`);
+      const found = (await files().findOne({ where: { id } })) as FileRow | null;
+      if (!found) throw new errors.NotFoundError(`file ${id} not found`);
+      const [row] = await signed([found]);
       return {
         ...summaryOf(row),
         ...evidenceOf(row),
@@ -208,12 +215,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const settings = { ...(await getService(strapi, 'settings').get()), ...thresholds };
       const { nsfw } = pluginConfig(strapi);
       const counts = { total: 0, refuse: 0, flag: 0, accept: 0, changes: 0 };
+      type Row = RejudgeableFile & Pick<FileRow, 'name' | 'url' | 'formats' | 'provider' | 'photoScoreClass'>;
+      type Candidate = { file: Row; wouldBe: PreviewSample['wouldBe'] };
       const lines = (['rejectBelow', 'flagBelow'] as const).flatMap((key) => {
         const line = thresholds[key];
-        return line === null ? [] : [{ key, samples: { line, below: [], above: [] } as LineSamples }];
+        return line === null ? [] : [{ key, line, below: [] as Candidate[], above: [] as Candidate[] }];
       });
-      type Row = RejudgeableFile & Pick<FileRow, 'name' | 'url' | 'formats' | 'photoScoreClass'>;
-      await forEachRejudgeable<Row>(strapi, ['name', 'url', 'formats', 'photoScoreClass'], (file) => {
+      await forEachRejudgeable<Row>(strapi, ['name', 'url', 'formats', 'provider', 'photoScoreClass'], (file) => {
         const verdict = rejudge(file, settings, nsfw);
         if (!verdict) return;
         counts.total++;
@@ -221,20 +229,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         else if (verdict.status === 'flagged') counts.flag++;
         else counts.accept++;
         if (verdict.status !== file.photoScoreStatus) counts.changes++;
-        const sample: PreviewSample = {
-          ...fileRefOf({ ...file, photoScoreStatus: file.photoScoreStatus }),
-          wouldBe: verdict.status,
-        };
-        for (const { samples } of lines) {
-          if (file.photoScore < samples.line) nearest(samples.below, sample, (a, b) => (b.score ?? 0) - (a.score ?? 0));
-          else nearest(samples.above, sample, (a, b) => (a.score ?? 0) - (b.score ?? 0));
+        const candidate = { file, wouldBe: verdict.status };
+        for (const line of lines) {
+          if (file.photoScore < line.line) {
+            nearest(line.below, candidate, (a, b) => b.file.photoScore - a.file.photoScore);
+          } else nearest(line.above, candidate, (a, b) => a.file.photoScore - b.file.photoScore);
         }
       });
-      const samplesOf = (key: 'rejectBelow' | 'flagBelow') => lines.find((l) => l.key === key)?.samples ?? null;
+      const samplesOf = async (side: Candidate[]): Promise<PreviewSample[]> => {
+        const rows = await signed(side.map(({ file }) => file));
+        return rows.map((file, i) => ({ ...fileRefOf(file), wouldBe: side[i].wouldBe }));
+      };
+      const lineSamples = async (key: 'rejectBelow' | 'flagBelow'): Promise<LineSamples | null> => {
+        const line = lines.find((l) => l.key === key);
+        return line
+          ? { line: line.line, below: await samplesOf(line.below), above: await samplesOf(line.above) }
+          : null;
+      };
       return {
         thresholds,
         ...counts,
-        samples: { rejectBelow: samplesOf('rejectBelow'), flagBelow: samplesOf('flagBelow') },
+        samples: { rejectBelow: await lineSamples('rejectBelow'), flagBelow: await lineSamples('flagBelow') },
       };
     },
 
@@ -244,12 +259,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const [statuses, classes, latest, refusals] = await Promise.all([
         byStatus(),
         byClass(),
-        files().findMany({
-          where: { $and: [IMAGES, awaiting] },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          limit: OVERVIEW_LATEST,
-          select: [...SUMMARY_COLUMNS],
-        }) as Promise<FileRow[]>,
+        (
+          files().findMany({
+            where: { $and: [IMAGES, awaiting] },
+            orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+            limit: OVERVIEW_LATEST,
+            select: [...SUMMARY_COLUMNS],
+          }) as Promise<FileRow[]>
+        ).then(signed),
         getService(strapi, 'refusals').recent(OVERVIEW_LATEST),
       ]);
       return {

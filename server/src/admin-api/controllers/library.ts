@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { noQuerySchema } from '../../../../shared/contracts/common';
 import { fileParamsSchema, filesQuerySchema } from '../../../../shared/contracts/files';
 import { refusalsQuerySchema } from '../../../../shared/contracts/overview';
 import {
@@ -39,6 +40,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ctx.body = { data: await getService(strapi, 'decisions').calibration(since) };
     },
     async overview(ctx: Context) {
+      parseInput(noQuerySchema, ctx.query ?? {}, 'query');
       ctx.body = { data: await library().overview() };
     },
     async refusals(ctx: Context) {

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { z } from 'zod';
+import { noQuerySchema } from '../../../../shared/contracts/common';
 import { reviewBodySchema } from '../../../../shared/contracts/review';
 import { getService } from '../../get-service';
 import { actorOf, type AdminUser } from '../actor';
@@ -12,8 +12,6 @@ interface Context {
   state: { user?: AdminUser };
 }
 
-const noQuery = z.object({}).strict();
-
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const review = () => getService(strapi, 'review');
   return {
@@ -23,7 +21,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       };
     },
     async counts(ctx: Context) {
-      parseInput(noQuery, ctx.query ?? {}, 'query');
+      parseInput(noQuerySchema, ctx.query ?? {}, 'query');
       ctx.body = { data: await review().counts() };
     },
   };
