@@ -132,41 +132,44 @@ export const fileReasons = (file: FileSummary): string | null => {
   return file.status === 'scored' ? null : file.reason;
 };
 
-const FileCard = ({ file, onOpen }: { file: FileSummary; onOpen: () => void }) => (
-  <Card style={{ height: '100%' }}>
-    <CardHeader>
-      <button
-        type="button"
-        onClick={onOpen}
-        aria-label={`Open ${file.name}`}
-        style={{ all: 'unset', cursor: 'pointer', width: '100%' }}
-      >
-        <Thumbnail url={file.thumbnailUrl} alt={file.name} size="100%" />
-      </button>
-    </CardHeader>
-    <CardBody>
-      <CardContent style={{ minWidth: 0, width: '100%' }}>
-        <Flex direction="column" alignItems="stretch" gap={1}>
-          <Typography variant="omega" fontWeight="semiBold" ellipsis title={file.name}>
-            {file.name}
-          </Typography>
-          <Flex gap={1} wrap="wrap">
-            <ScoreBadge score={file.score} />
-            <StatusBadge status={file.status} />
-            {file.content ? (
-              <Typography variant="pi" textColor="neutral600">
-                {file.content}
-              </Typography>
-            ) : null}
+const FileCard = ({ file, onOpen }: { file: FileSummary; onOpen: () => void }) => {
+  const t = useT();
+  return (
+    <Card style={{ height: '100%' }}>
+      <CardHeader>
+        <button
+          type="button"
+          onClick={onOpen}
+          aria-label={t('files.open', 'Open {name}', { name: file.name })}
+          style={{ all: 'unset', cursor: 'pointer', width: '100%' }}
+        >
+          <Thumbnail url={file.thumbnailUrl} alt={file.name} size="100%" />
+        </button>
+      </CardHeader>
+      <CardBody>
+        <CardContent style={{ minWidth: 0, width: '100%' }}>
+          <Flex direction="column" alignItems="stretch" gap={1}>
+            <Typography variant="omega" fontWeight="semiBold" ellipsis title={file.name}>
+              {file.name}
+            </Typography>
+            <Flex gap={1} wrap="wrap">
+              <ScoreBadge score={file.score} />
+              <StatusBadge status={file.status} />
+              {file.content ? (
+                <Typography variant="pi" textColor="neutral600">
+                  {file.content}
+                </Typography>
+              ) : null}
+            </Flex>
+            <Typography variant="pi" textColor="neutral600" ellipsis title={fileReasons(file) ?? ''}>
+              {fileReasons(file) ?? (file.decidedBy.length > 0 ? `by ${file.decidedBy.join(', ')}` : '\u00a0')}
+            </Typography>
           </Flex>
-          <Typography variant="pi" textColor="neutral600" ellipsis title={fileReasons(file) ?? ''}>
-            {fileReasons(file) ?? (file.decidedBy.length > 0 ? `by ${file.decidedBy.join(', ')}` : '\u00a0')}
-          </Typography>
-        </Flex>
-      </CardContent>
-    </CardBody>
-  </Card>
-);
+        </CardContent>
+      </CardBody>
+    </Card>
+  );
+};
 
 export const FilesTable = ({
   files,
@@ -214,7 +217,7 @@ export const FilesTable = ({
               <button
                 type="button"
                 onClick={() => onOpen(file.id)}
-                aria-label={`Open ${file.name}`}
+                aria-label={t('files.open', 'Open {name}', { name: file.name })}
                 style={{ all: 'unset', cursor: 'pointer' }}
               >
                 <Thumbnail url={file.thumbnailUrl} alt={file.name} size={48} />
