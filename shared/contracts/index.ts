@@ -6,3 +6,4 @@ export * from './review';
 export * from './settings';
 export * from './thresholds';
 export * from './try';
+export * from './backfill';

@@ -5,21 +5,22 @@
  * own file update, so `media.update` fires, and a file's bytes are never rewritten.
  */
 import type { Core } from '@strapi/strapi';
+import {
+  backfillSelectionSchema,
+  type ApplyResult,
+  type BackfillEstimate,
+  type BackfillProgress,
+  type BackfillSelection,
+  type BackfillState,
+} from '../../../shared/contracts/backfill';
 import type { Actor } from '../../../shared/contracts/common';
 import { errors } from '@strapi/utils';
 import { FILE_UID, type PhotoScoreFields } from '../attributes';
 import { pluginConfig, type PluginConfig } from '../config';
 import { UIDS } from '../content-types';
-import type { BackfillState } from '../content-types/backfill';
 import { getService } from '../get-service';
 import type { Job } from '../jobs/queue';
-import {
-  backfillSelectionSchema,
-  matchesScope,
-  selectionWhere,
-  type BackfillSelection,
-  type CandidateFile,
-} from '../jobs/selection';
+import { matchesScope, selectionWhere, type CandidateFile } from '../jobs/selection';
 import { forEachRejudgeable, rejudge, type RejudgeableFile } from '../jobs/rejudge';
 import { assessStoredFile, findStoredFile, jobResultOf } from '../jobs/stored-assessment';
 import { saveVerdict } from '../pipeline/persist';
@@ -39,27 +40,6 @@ interface BackfillRow {
   startedBy: string | null;
   startedAt: string;
   finishedAt: string | null;
-}
-
-export interface BackfillProgress {
-  id: number;
-  state: BackfillState;
-  selection: BackfillSelection;
-  startedBy: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  total: number;
-  done: number;
-  failed: number;
-  skipped: number;
-  cancelled: number;
-  remaining: number;
-  /** Files finished per minute over the last minute. */
-  perMinute: number;
-  /** Seconds left at that rate; null when nothing moves. */
-  etaSeconds: number | null;
-  /** The first failures, with why. */
-  failures: Array<{ file: number; reason: string | null }>;
 }
 
 /** Files are paged through in this many rows, so a large library is never loaded at once. */
@@ -209,7 +189,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     /** A dry run: how many files a backfill would score, and what each paid vendor would bill. */
-    async estimate(input: unknown) {
+    async estimate(input: unknown): Promise<BackfillEstimate> {
       const selection = parseInput(backfillSelectionSchema, input ?? {});
       const files = (await matchingFiles(selection)).length;
       const budgets = getService(strapi, 'vendor-budgets');
@@ -266,7 +246,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * flagged and rejected files move between those statuses; a reviewer's decision stays. Each
      * change is recorded as a decision by `by`, the admin who asked.
      */
-    async apply(by: Actor): Promise<{ examined: number; changed: number; byStatus: Record<string, number> }> {
+    async apply(by: Actor): Promise<ApplyResult> {
       const settings = await getService(strapi, 'settings').get();
       const byStatus: Record<string, number> = {};
       let examined = 0;
