@@ -3,7 +3,11 @@
  * Pure: no React, no Strapi imports.
  */
 
-export type QualityClass = 1 | 2 | 3 | 4 | 5;
+import type { PhotoScoreStatus, ScoreClass } from '../../../shared/contracts';
+import type { ColourToken } from '../components/useColour';
+
+/** `photoScoreClass`, 1 very bad … 5 excellent. */
+export type QualityClass = ScoreClass;
 
 export const QUALITY_CLASSES: readonly QualityClass[] = [1, 2, 3, 4, 5];
 
@@ -24,8 +28,6 @@ export const classOf = (score: number): QualityClass => {
 export const isQualityClass = (value: unknown): value is QualityClass =>
   typeof value === 'number' && (QUALITY_CLASSES as readonly number[]).includes(value);
 
-import type { ColourToken } from '../components/useColour';
-
 /**
  * Design-system colour tokens per class, dark text on a light fill so every badge reads at
  * WCAG AA; `bar` is the solid colour of the class in charts.
@@ -42,7 +44,12 @@ export const CLASS_COLOURS: Readonly<
 
 export type StatusVariant = 'success' | 'primary' | 'danger' | 'warning' | 'neutral' | 'secondary' | 'alternative';
 
-export const STATUS_VARIANTS: Readonly<Record<string, StatusVariant>> = {
+/**
+ * Every status's badge colour. Typed by the contract's status list, so a new status fails the
+ * typecheck here; its keys are also the admin's list of statuses (importing the contract's own
+ * list would pull zod into the admin bundle).
+ */
+export const STATUS_VARIANTS: Readonly<Record<PhotoScoreStatus, StatusVariant>> = {
   scored: 'success',
   approved: 'primary',
   flagged: 'warning',
@@ -53,7 +60,12 @@ export const STATUS_VARIANTS: Readonly<Record<string, StatusVariant>> = {
   failed: 'danger',
 };
 
-export const statusVariant = (status: string): StatusVariant => STATUS_VARIANTS[status] ?? 'neutral';
+export const STATUSES = Object.keys(STATUS_VARIANTS) as PhotoScoreStatus[];
+
+export const statusVariant = (status: string): StatusVariant => {
+  const known = STATUSES.find((candidate) => candidate === status);
+  return known ? STATUS_VARIANTS[known] : 'neutral';
+};
 
 /** One decimal, as the server rounds scores. */
 export const formatScore = (score: number): string => (Math.round(score * 10) / 10).toFixed(1);

@@ -19,13 +19,7 @@ import {
 import { GridFour, List } from '@strapi/icons';
 import { useFetchClient } from '@strapi/strapi/admin';
 
-import {
-  FILE_SORTS,
-  PHOTO_SCORE_STATUSES,
-  type FileSort,
-  type FilesQueryInput,
-  type FileSummary,
-} from '../../../../shared/contracts';
+import type { FileSort, FilesQueryInput, FileSummary } from '../../../../shared/contracts';
 import { usePhotoScoreApi, useLoad } from '../../api/client';
 import { AssetModal } from '../../components/AssetModal';
 import { HeaderRow } from '../../components/HeaderRow';
@@ -35,16 +29,18 @@ import { ScoreBadge, StatusBadge } from '../../components/ScoreBadge';
 import { Thumbnail } from '../../components/Thumbnail';
 import { useReviewDecisions } from '../../components/useReviewDecisions';
 import { useCapabilities, useT } from '../../hooks';
-import { CLASS_LABELS, QUALITY_CLASSES } from '../../utils/score';
+import { CLASS_LABELS, QUALITY_CLASSES, STATUSES } from '../../utils/score';
 
 const PAGE_SIZE = 24;
 const MIME_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/heic', 'image/tiff'];
 const SORT_LABELS: Record<FileSort, string> = {
-  'score:asc': 'Score, lowest first',
-  'score:desc': 'Score, highest first',
   'date:desc': 'Newest first',
   'date:asc': 'Oldest first',
+  'score:asc': 'Score, lowest first',
+  'score:desc': 'Score, highest first',
 };
+/** The contract's sorts, by the labels' keys (its own list would pull zod into the admin bundle). */
+const SORTS = Object.keys(SORT_LABELS) as FileSort[];
 
 interface Filters {
   status?: string;
@@ -312,8 +308,8 @@ export const LibraryTab = () => {
             <SelectFilter
               label={t('filters.sort', 'Sort')}
               value={filters.sort}
-              options={FILE_SORTS.map((sort) => ({ value: sort, label: SORT_LABELS[sort] }))}
-              onChange={(value) => set('sort', FILE_SORTS.find((sort) => sort === value) ?? 'date:desc')}
+              options={SORTS.map((sort) => ({ value: sort, label: SORT_LABELS[sort] }))}
+              onChange={(value) => set('sort', SORTS.find((sort) => sort === value) ?? 'date:desc')}
             />
             <ViewSwitch view={view} onChange={setView} />
           </Flex>
@@ -323,7 +319,7 @@ export const LibraryTab = () => {
               value={filters.status}
               anyLabel={any}
               width="14rem"
-              options={PHOTO_SCORE_STATUSES.map((status) => ({ value: status, label: status }))}
+              options={STATUSES.map((status) => ({ value: status, label: status }))}
               onChange={(value) => set('status', value)}
             />
             <SelectFilter
