@@ -118,24 +118,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { rows, total: scoredTotal + unscoredTotal };
   };
 
-  const byStatus = async (): Promise<Record<string, number>> => {
-    const counts = await Promise.all(
-      PHOTO_SCORE_STATUSES.map(async (status) => [
-        status,
-        (await files().count({ where: { photoScoreStatus: status } })) as number,
-      ]),
-    );
-    return Object.fromEntries(counts);
+  /** Files per value of one column, in one grouped query (the widget loads on every admin's homepage). */
+  const countBy = async (attribute: 'photoScoreStatus' | 'photoScoreClass'): Promise<Map<string, number>> => {
+    const meta = strapi.db.metadata.get(FILE_UID);
+    // Strapi's metadata gives every scalar attribute its column name (snake case, shortened if long).
+    const { columnName } = meta.attributes[attribute] as { columnName: string };
+    const rows = (await strapi.db
+      .getConnection(meta.tableName)
+      .select(`${columnName} as value`)
+      .count('* as count')
+      .groupBy(columnName)) as Array<{ value: string | number | null; count: string | number }>;
+    return new Map(rows.map((row) => [String(row.value), Number(row.count)]));
   };
 
+  const byStatus = async (): Promise<Record<string, number>> => {
+    const counts = await countBy('photoScoreStatus');
+    return Object.fromEntries(PHOTO_SCORE_STATUSES.map((status) => [status, counts.get(status) ?? 0]));
+  };
+
+  /** A class is only ever stored with a score. */
   const byClass = async (): Promise<Record<ScoreClass, number>> => {
-    const counts = emptyByClass();
-    await Promise.all(
-      SCORE_CLASSES.map(async (c) => {
-        counts[c] = (await files().count({ where: { photoScoreClass: c, photoScore: { $notNull: true } } })) as number;
-      }),
-    );
-    return counts;
+    const counts = await countBy('photoScoreClass');
+    return Object.fromEntries(SCORE_CLASSES.map((c) => [c, counts.get(String(c)) ?? 0])) as Record<ScoreClass, number>;
   };
 
   const thresholdsNow = async (): Promise<Thresholds> => {
