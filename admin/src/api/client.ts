@@ -154,7 +154,7 @@ export const useLoad = <T>(load: () => Promise<T>, deps: React.DependencyList) =
     return () => {
       active = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The dependencies are the caller's: `load` is a new closure on every render.
   }, [...deps, tick]);
   const reload = React.useCallback(() => setTick((value) => value + 1), []);
   return { ...state, reload };
