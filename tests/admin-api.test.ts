@@ -561,4 +561,25 @@ describe('the Photo Score admin API', () => {
       expect(page.body.data[page.body.data.length - 1].fileName).toBe('burst-50.jpg');
     });
   });
+
+  it('filters by folder, its subfolders included', async () => {
+    const folder = async (name: string, parent: number | null) => {
+      const res = await post('/upload/folders', { name, parent });
+      expect(res.status).toBe(201);
+      return res.body.data.id as number;
+    };
+    const blog = await folder('Blog', null);
+    const drafts = await folder('Drafts', blog);
+    const stored = await asAdmin(app.http.post('/upload'))
+      .field('fileInfo', JSON.stringify({ name: 'in-drafts.jpg', folder: drafts }))
+      .attach('files', await crispPhoto(640, 480, 6), { filename: 'in-drafts.jpg', contentType: 'image/jpeg' });
+    expect(stored.status).toBe(201);
+    const names = async (id: number) => (await list(`?folder=${id}`)).data.map((f) => f.name);
+    expect(await names(blog)).toEqual(['in-drafts.jpg']);
+    expect(await names(drafts)).toEqual(['in-drafts.jpg']);
+    expect(await names(await folder('Empty', null))).toEqual([]);
+    const unknown = await get('/photo-score/files?folder=999999');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/folder/);
+  });
 });
