@@ -15,6 +15,8 @@ export const Pager = ({
   t: Translate;
 }) => {
   const { page, pageCount, total } = pagination;
+  // An empty list says so itself; "page 1 of 1 · 0 images" under it only repeats it.
+  if (total === 0) return null;
   return (
     <Flex justifyContent="space-between" alignItems="center" tag="nav" aria-label={t('pager.label', 'Pages')}>
       <Typography variant="pi" textColor="neutral600">
