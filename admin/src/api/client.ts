@@ -3,6 +3,10 @@ import * as React from 'react';
 import { isFetchError, useFetchClient } from '@strapi/strapi/admin';
 
 import type {
+  ApplyResult,
+  BackfillEstimate,
+  BackfillProgress,
+  BackfillSelectionInput,
   CalibrationResponse,
   DistributionResponse,
   FileDetailResponse,
@@ -20,47 +24,6 @@ import type {
 } from '../../../shared/contracts';
 import { TRY_FIELD } from '../../../shared/contracts/try';
 import { PLUGIN_ID } from '../pluginId';
-
-/** Backfill: `server/src/admin-api/controllers/backfill.ts`, as the README's "Admin API" describes it. */
-export interface BackfillSelection {
-  scope?: 'unscored' | 'outdated' | 'all';
-  folder?: number;
-  mime?: string;
-  uploadedAfter?: string;
-  uploadedBefore?: string;
-  status?: string[];
-}
-
-export interface BackfillEstimate {
-  selection: BackfillSelection;
-  files: number;
-  vendors: Array<{ vendor: string; requests: number }>;
-}
-
-export interface BackfillProgress {
-  id: number;
-  state: 'running' | 'paused' | 'cancelled' | 'done';
-  selection: BackfillSelection;
-  startedBy: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  total: number;
-  done: number;
-  failed: number;
-  skipped: number;
-  cancelled: number;
-  remaining: number;
-  /** Files finished per minute over the last minute. */
-  perMinute: number;
-  etaSeconds: number | null;
-  failures: Array<{ file: number; reason: string | null }>;
-}
-
-export interface ApplyResult {
-  examined: number;
-  changed: number;
-  byStatus: Record<string, number>;
-}
 
 type Query = Record<string, string | number | ReadonlyArray<string | number> | undefined | null>;
 
@@ -117,9 +80,9 @@ export const usePhotoScoreApi = () => {
         return (await post<TryResponse>(url('/try'), form)).data.data;
       },
       apply: async () => (await post<{ data: ApplyResult }>(url('/apply'), {})).data.data,
-      backfillEstimate: async (selection: BackfillSelection) =>
+      backfillEstimate: async (selection: BackfillSelectionInput) =>
         (await post<{ data: BackfillEstimate }>(url('/backfill/estimate'), selection)).data.data,
-      backfillStart: async (selection: BackfillSelection) =>
+      backfillStart: async (selection: BackfillSelectionInput) =>
         (await post<{ data: BackfillProgress }>(url('/backfill'), selection)).data.data,
       backfills: async () => (await get<{ data: BackfillProgress[] }>(url('/backfill'))).data.data,
       backfill: async (id: number) => (await get<{ data: BackfillProgress }>(url(`/backfill/${id}`))).data.data,

@@ -4,14 +4,12 @@ import { Badge, Box, Button, Flex, Table, Tbody, Td, Tr, Typography } from '@str
 import { Cross, Play, Search, Stop } from '@strapi/icons';
 import { useNotification } from '@strapi/strapi/admin';
 
-import {
-  errorMessage,
-  usePhotoScoreApi,
-  useLoad,
-  type BackfillEstimate,
-  type BackfillProgress,
-  type BackfillSelection,
-} from '../../api/client';
+import type {
+  BackfillEstimate,
+  BackfillProgress,
+  BackfillSelectionInput as BackfillSelection,
+} from '../../../../shared/contracts';
+import { errorMessage, usePhotoScoreApi, useLoad } from '../../api/client';
 import { DateFilter, SelectFilter } from '../../components/Filters';
 import { HeaderRow } from '../../components/HeaderRow';
 import { useT } from '../../hooks';

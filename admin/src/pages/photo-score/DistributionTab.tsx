@@ -4,8 +4,8 @@ import { Box, Button, Flex, Grid, Table, Tbody, Td, Tr, Typography } from '@stra
 import { ArrowClockwise, Check } from '@strapi/icons';
 import { useNotification } from '@strapi/strapi/admin';
 
-import type { LineSamples, PreviewSample, Thresholds } from '../../../../shared/contracts';
-import { errorMessage, usePhotoScoreApi, useLoad, type ApplyResult } from '../../api/client';
+import type { ApplyResult, LineSamples, PreviewSample, Thresholds } from '../../../../shared/contracts';
+import { errorMessage, usePhotoScoreApi, useLoad } from '../../api/client';
 import { NumberFilter } from '../../components/Filters';
 import { HeaderRow } from '../../components/HeaderRow';
 import { Histogram } from '../../components/Histogram';
