@@ -11,7 +11,7 @@ import tseslint from 'typescript-eslint';
 export default defineConfig(
   { ignores: ['dist/', 'coverage/', 'tests/app/', '**/node_modules/'] },
   {
-    files: ['server/src/**/*.ts', 'admin/src/**/*.{ts,tsx}', 'tests/**/*.ts'],
+    files: ['server/src/**/*.ts', 'shared/**/*.ts', 'admin/src/**/*.{ts,tsx}', 'tests/**/*.ts'],
     // import-x's TypeScript settings (its parsers and extensions), so no-cycle follows .ts imports.
     extends: [js.configs.recommended, tseslint.configs.recommended, importX.flatConfigs.typescript],
     languageOptions: { globals: globals.node },

@@ -79,6 +79,18 @@ describe('async mode', () => {
     expect(file?.photoScoreStatus).toBe('rejected');
     expect(file?.photoScoreDetails?.decision?.reason).toMatch(/below the minimum of 100/);
     expect(await listFiles(app.uploadsDir)).toContain(path.basename(res.body[0].url));
+    // The library's history says what happened to it and that no one in particular decided it.
+    const history = await asAdmin(app.http.get(`/photo-score/files/${res.body[0].id}`));
+    expect(history.body.data.history).toEqual([
+      expect.objectContaining({
+        decision: 'auto-reject',
+        fromStatus: 'pending',
+        toStatus: 'rejected',
+        deleted: false,
+        by: { id: null, name: 'async scoring' },
+        score: file?.photoScore,
+      }),
+    ]);
   });
 
   it('skips cleanly a file deleted before its job ran', async () => {
@@ -121,5 +133,11 @@ describe('async mode', () => {
     expect(res.status).toBe(201);
     expect(await settled(res.body[0].id)).toBeNull();
     expect(await listFiles(app.uploadsDir)).toEqual(before);
+    const decisions = await app.strapi.db
+      .query('plugin::photo-score.decision')
+      .findMany({ where: { file: res.body[0].id } });
+    expect(decisions).toEqual([
+      expect.objectContaining({ fileName: 'deleted-by-policy.jpg', decision: 'auto-reject', deleted: true }),
+    ]);
   });
 });

@@ -1,5 +1,4 @@
-import { readdir } from 'node:fs/promises';
-import { listFiles, startApp, type TestApp } from './helpers/strapi';
+import { expectNothingNewSince, startApp, storageSnapshot, type TestApp } from './helpers/strapi';
 import { uploadFromUrl, withRemoteImage } from './helpers/remote';
 import { attachAll, jpeg, type Upload } from './helpers/multipart';
 import { blurryDarkPhoto, corruptJpeg, crispPhoto, pngClaiming } from './helpers/images';
@@ -41,21 +40,8 @@ describe('the policy accepts, flags or refuses uploads, and a refusal leaves not
     expect(res.status).toBe(200);
   };
 
-  const countRows = () => app.strapi.db.query('plugin::upload.file').count();
-
-  const snapshot = async () => ({
-    rows: await countRows(),
-    stored: await listFiles(app.uploadsDir),
-    temp: await readdir(app.tmpDir),
-  });
-
-  /** Successful requests delete their temp files without waiting, so only new ones count. */
-  const expectNothingNew = async (before: Awaited<ReturnType<typeof snapshot>>) => {
-    const after = await snapshot();
-    expect(after.rows).toBe(before.rows);
-    expect(after.stored).toEqual(before.stored);
-    expect(after.temp.filter((name) => !before.temp.includes(name))).toEqual([]);
-  };
+  const snapshot = () => storageSnapshot(app);
+  const expectNothingNew = (before: Awaited<ReturnType<typeof snapshot>>) => expectNothingNewSince(app, before);
 
   beforeAll(async () => {
     app = await startApp();

@@ -1,3 +1,4 @@
+import { ACTIONS } from '../shared/permissions';
 import { signInWithRole, loadAppInChildProcess, startApp, type TestApp } from './helpers/strapi';
 
 describe('settings admin API', () => {
@@ -37,7 +38,7 @@ describe('settings admin API', () => {
   it('starts from the defaults in config/plugins', async () => {
     const res = await asAdmin(app.http.get('/photo-score/settings'));
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ rejectBelow: null, flagBelow: 35, onScorerError: 'accept' });
+    expect(res.body.data).toEqual({ rejectBelow: null, flagBelow: 35, onScorerError: 'accept', reviewReject: 'mark' });
   });
 
   it.each([
@@ -47,6 +48,7 @@ describe('settings admin API', () => {
     [{ onScorerError: 'panic' }, 'onScorerError'],
     [{ rejectBelow: 50, flagBelow: 20 }, 'flagBelow'],
     [{ rejectbelow: 20 }, 'rejectbelow'],
+    [{ reviewReject: 'shred' }, 'reviewReject'],
   ])('answers 400 naming the field for %j', async (body, field) => {
     const res = await asAdmin(app.http.put('/photo-score/settings')).send(body);
     expect(res.status).toBe(400);
@@ -57,21 +59,29 @@ describe('settings admin API', () => {
     const res = await asAdmin(app.http.put('/photo-score/settings')).send({
       rejectBelow: 12.5,
       onScorerError: 'reject',
+      reviewReject: 'delete',
     });
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ rejectBelow: 12.5, flagBelow: 35, onScorerError: 'reject' });
+    const saved = { rejectBelow: 12.5, flagBelow: 35, onScorerError: 'reject', reviewReject: 'delete' };
+    expect(res.body.data).toEqual(saved);
 
     const stored = await app.strapi.store({ type: 'plugin', name: 'photo-score', key: 'settings' }).get({});
-    expect(stored).toEqual({ rejectBelow: 12.5, flagBelow: 35, onScorerError: 'reject' });
+    expect(stored).toEqual(saved);
     expect((await asAdmin(app.http.get('/photo-score/settings'))).body.data).toEqual(stored);
   });
 
-  it('the super admin holds both plugin permissions', async () => {
+  it("the super admin holds every one of the plugin's permissions", async () => {
     const res = await app.http.get('/admin/users/me/permissions').set('Authorization', `Bearer ${app.adminToken}`);
     const actions = (res.body.data as Array<{ action: string }>).map((p) => p.action);
-    expect(actions).toEqual(
-      expect.arrayContaining(['plugin::photo-score.settings.read', 'plugin::photo-score.settings.update']),
-    );
+    expect(actions).toEqual(expect.arrayContaining(Object.values(ACTIONS)));
+  });
+
+  it('keeps settings saved before reviewReject existed, reading it from config/plugins', async () => {
+    await app.strapi
+      .store({ type: 'plugin', name: 'photo-score', key: 'settings' })
+      .set({ value: { rejectBelow: 5, flagBelow: 35, onScorerError: 'accept' } });
+    const res = await asAdmin(app.http.get('/photo-score/settings'));
+    expect(res.body.data).toEqual({ rejectBelow: 5, flagBelow: 35, onScorerError: 'accept', reviewReject: 'mark' });
   });
 });
 

@@ -7,8 +7,8 @@ import { startPhotoILikeFake, type PhotoILikeFake } from './vendors/photoilike-s
 import { startImaggaServer, underwearNsfw, IMAGGA_KEY, IMAGGA_SECRET, type ImaggaFake } from './vendors/imagga-server';
 import { startFakeAlibaba, type FakeAlibaba } from './vendors/alibaba-imm-server';
 import {
+  airAppEnv,
   startAiImageRatingServer,
-  AIR_CLIENT_ID,
   AIR_CLIENT_SECRET,
   type AirFake,
 } from './vendors/ai-image-rating-server';
@@ -173,12 +173,7 @@ describe('vendors in the upload pipeline', () => {
     let app: TestApp;
     beforeAll(async () => {
       air = await startAiImageRatingServer();
-      app = await startApp({
-        PHOTO_SCORE_SCORERS: 'ai-image-rating,local',
-        AI_IMAGE_RATING_CLIENT_ID: AIR_CLIENT_ID,
-        AI_IMAGE_RATING_CLIENT_SECRET: AIR_CLIENT_SECRET,
-        AI_IMAGE_RATING_BASE_URL: air.baseUrl,
-      });
+      app = await startApp(airAppEnv(air));
     });
     afterAll(async () => {
       await app?.stop();

@@ -1,6 +1,8 @@
+import { Sparkle } from '@strapi/icons';
 import type { PluginDefinition } from '@strapi/strapi/admin';
 
 import { PERMISSIONS } from './permissions';
+import { EntryImagesPanel } from './panels/EntryImagesPanel';
 import { PLUGIN_ID } from './pluginId';
 import { getTranslation } from './utils/getTranslation';
 
@@ -11,6 +13,33 @@ const prefixTranslations = (data: Record<string, string>): Record<string, string
 
 const plugin: PluginDefinition = {
   register(app) {
+    app.addMenuLink({
+      to: `plugins/${PLUGIN_ID}`,
+      icon: Sparkle,
+      intlLabel: { id: getTranslation('plugin.name'), defaultMessage: 'Photo Score' },
+      Component: () => import('./pages/photo-score/App').then((mod) => ({ default: mod.ProtectedPhotoScoreApp })),
+      permissions: PERMISSIONS.read,
+    });
+
+    app.widgets.register({
+      id: 'overview',
+      pluginId: PLUGIN_ID,
+      icon: Sparkle,
+      title: { id: getTranslation('widget.title'), defaultMessage: 'Photo Score' },
+      link: {
+        label: { id: getTranslation('widget.link'), defaultMessage: 'Open Photo Score' },
+        href: `/plugins/${PLUGIN_ID}`,
+      },
+      component: () => import('./widgets/OverviewWidget').then((mod) => mod.OverviewWidget),
+      permissions: PERMISSIONS.read,
+    });
+
+    const contentManager = app.getPlugin('content-manager')?.apis;
+    if (contentManager && typeof contentManager.addEditViewSidePanel === 'function') {
+      // Loaded with the plugin's entry: a panel is a hook-using function the edit view calls, not a lazy page.
+      contentManager.addEditViewSidePanel([EntryImagesPanel]);
+    }
+
     app.addSettingsLink(
       {
         id: PLUGIN_ID,
@@ -23,14 +52,14 @@ const plugin: PluginDefinition = {
           to: PLUGIN_ID,
           intlLabel: { id: getTranslation('settings.link'), defaultMessage: 'Thresholds' },
           Component: () => import('./pages/SettingsPage').then((mod) => ({ default: mod.ProtectedSettingsPage })),
-          permissions: PERMISSIONS.read,
+          permissions: PERMISSIONS.readSettings,
         },
         {
           id: `${PLUGIN_ID}-vendors`,
           to: `${PLUGIN_ID}/vendors`,
           intlLabel: { id: getTranslation('vendors.link'), defaultMessage: 'Vendors' },
           Component: () => import('./pages/VendorsPage').then((mod) => ({ default: mod.ProtectedVendorsPage })),
-          permissions: PERMISSIONS.read,
+          permissions: PERMISSIONS.readSettings,
         },
       ],
     );

@@ -1,8 +1,9 @@
+import { PHOTO_SCORE_STATUSES, type PhotoScoreStatus } from '../../shared/contracts/common';
 import type { PhotoScoreDetails } from './pipeline/record';
 
+export { PHOTO_SCORE_STATUSES, type PhotoScoreStatus };
+
 /** Columns the plugin adds to `plugin::upload.file`, named so front ends can sort and filter on them. */
-export const PHOTO_SCORE_STATUSES = ['scored', 'flagged', 'approved', 'rejected', 'pending', 'unscored', 'skipped', 'failed'] as const;
-export type PhotoScoreStatus = (typeof PHOTO_SCORE_STATUSES)[number];
 
 export const FILE_UID = 'plugin::upload.file';
 

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { rbacActions } from './permissions';
+import { RBAC_ACTIONS } from '../../shared/permissions';
 import { FILE_UID } from './attributes';
 import { pluginConfig } from './config';
 import { registerEvents } from './events';
@@ -9,7 +9,7 @@ import { preloadEmbedded } from './scorers/embedded';
 import { installUploadHook } from './upload-hook';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
-  await strapi.service('admin::permission').actionProvider.registerMany(rbacActions);
+  await strapi.service('admin::permission').actionProvider.registerMany([...RBAC_ACTIONS]);
   // The webhook store is made on first use, and needs the database: so here, not in register().
   registerEvents(strapi);
   await markUnscored(strapi);

@@ -6,6 +6,7 @@
  */
 import type { Core } from '@strapi/strapi';
 import type { PhotoScoreFields, PhotoScoreStatus } from './attributes';
+import type { ReviewMark } from './pipeline/record';
 
 export const PHOTO_SCORE_EVENTS = {
   scored: 'photo-score.scored',
@@ -41,6 +42,10 @@ const reasonsOf = (fields: Pick<PhotoScoreFields, 'photoScoreDetails'>): Record<
   return 'reasons' in details ? details.reasons : 'reason' in details ? { overall: details.reason } : {};
 };
 
+/** What a reviewer's decision reads as: "approved by Ada Admin". */
+export const reviewReason = (review: ReviewMark): string =>
+  `${review.decision === 'approve' ? 'approved' : 'rejected'} by ${review.by.name}`;
+
 /** Fires the event of a verdict's status (nothing for statuses without one, e.g. skipped). */
 export async function emitVerdict(
   strapi: Core.Strapi,
@@ -54,7 +59,13 @@ export async function emitVerdict(
     score: fields.photoScore,
     class: fields.photoScoreClass,
     status: fields.photoScoreStatus,
-    reason: 'decision' in details ? details.decision.reason : 'reason' in details ? details.reason : null,
+    reason: details.review
+      ? reviewReason(details.review)
+      : 'decision' in details
+        ? details.decision.reason
+        : 'reason' in details
+          ? details.reason
+          : null,
     reasons: reasonsOf(fields),
   });
 }

@@ -4,7 +4,9 @@ import { errors } from '@strapi/utils';
 import type { PhotoScoreFields } from './attributes';
 import { emitVerdict } from './events';
 import { pluginConfig } from './config';
+import { actorOf, type AdminUser } from './admin-api/actor';
 import { getService } from './get-service';
+import type { NewRefusal } from './services/refusals';
 import { UPLOADS_RUN } from './jobs/upload-job';
 import { unjudgedRecord } from './pipeline/record';
 import type { Assessment } from './pipeline';
@@ -49,15 +51,54 @@ async function discardRequestTempFiles(strapi: Core.Strapi, files: IncomingFile[
   );
 }
 
-function refusal(rejections: Rejection[]): Error {
+const reasonsOf = (rejection: Rejection): Record<string, string> => {
+  const details = rejection.record.photoScoreDetails;
+  return 'reasons' in details ? details.reasons : {};
+};
+
+/**
+ * The 400 (413 for a file too large to decode) of a refused request: each refused file with its
+ * score and why; with several files, that none of them was stored (a request is all or nothing).
+ */
+function refusal(rejections: Rejection[], fileCount: number): Error {
+  const said = rejections.map((r) => r.message).join('. ');
   const message =
-    rejections.length === 1
-      ? `Upload refused: ${rejections[0].message}`
-      : `Upload refused, no file was stored: ${rejections.map((r) => r.message).join('; ')}`;
-  const details = { rejected: rejections.map(({ file, score, message: reason }) => ({ file, score, reason })) };
+    fileCount === 1
+      ? `Upload refused: ${said}`
+      : `Upload refused: ${said}. None of the ${fileCount} files were stored.`;
+  const details = {
+    rejected: rejections.map((rejection) => ({
+      file: rejection.file,
+      score: rejection.score,
+      reason: rejection.message,
+      reasons: reasonsOf(rejection),
+    })),
+  };
   return rejections.some((r) => r.status === 413)
     ? new errors.PayloadTooLargeError(message, details)
     : new errors.ValidationError(message, details);
+}
+
+interface RequestState {
+  auth?: { strategy?: { name?: string }; credentials?: { name?: string } | null };
+  user?: AdminUser & { username?: string | null };
+}
+
+/** How the refused upload arrived and from whom, for the refusal log; never a token itself. */
+function uploaderOf(strapi: Core.Strapi): Pick<NewRefusal, 'via' | 'by'> {
+  const state = strapi.requestContext.get()?.state as RequestState | undefined;
+  switch (state?.auth?.strategy?.name) {
+    case 'admin':
+      return { via: 'admin', by: actorOf(state.user).name };
+    case 'admin-token':
+      return { via: 'admin', by: state.auth?.credentials?.name ?? null };
+    case 'content-api-token':
+      return { via: 'api-token', by: state.auth?.credentials?.name ?? null };
+    case 'users-permissions':
+      return { via: 'users-permissions', by: state.user?.username ?? state.user?.email ?? null };
+    default:
+      return { via: 'server', by: null };
+  }
 }
 
 /**
@@ -86,8 +127,9 @@ export function installUploadHook(strapi: Core.Strapi): void {
     const rejections = assessments.filter((a): a is Rejection => a.action === 'reject');
     if (rejections.length > 0) {
       await discardRequestTempFiles(strapi, files);
-      const error = refusal(rejections);
+      const error = refusal(rejections, files.length);
       strapi.log.info(`[photo-score] ${error.message}`);
+      await logRefusals(rejections, files);
       for (const rejection of rejections) {
         if (rejection.record.photoScoreStatus === 'rejected') {
           await emitVerdict(strapi, { id: null, name: rejection.file }, rejection.record);
@@ -96,6 +138,26 @@ export function installUploadHook(strapi: Core.Strapi): void {
       throw error;
     }
     return assessments.flatMap((a) => (a.action === 'accept' ? [a.record] : []));
+  };
+
+  /** The refusal log must never turn a refusal into a 500: a failure to write it is only logged. */
+  const logRefusals = async (rejections: Rejection[], files: IncomingFile[]): Promise<void> => {
+    const uploader = uploaderOf(strapi);
+    const mimeOf = new Map(files.map((file) => [fromUpload(file).name, fromUpload(file).mime]));
+    try {
+      await getService(strapi, 'refusals').log(
+        rejections.map((rejection) => ({
+          fileName: rejection.file,
+          mime: mimeOf.get(rejection.file) ?? null,
+          score: rejection.score,
+          message: rejection.message,
+          reasons: reasonsOf(rejection),
+          ...uploader,
+        })),
+      );
+    } catch (error) {
+      strapi.log.warn(`[photo-score] refusal not logged: ${error instanceof Error ? error.message : String(error)}`);
+    }
   };
 
   const queueForScoring = (rows: unknown[]): Promise<void> =>

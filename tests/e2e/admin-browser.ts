@@ -1,10 +1,31 @@
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ADMIN, APP_DIR, startApp, type TestApp } from '../helpers/strapi';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Every page the browser tests visit is shot here (git-ignored), to be looked at after a run. */
+export const SCREENSHOTS_DIR = path.join(__dirname, 'screenshots');
+const VIEWPORT = { width: 1440, height: 900 };
+
+/** A 1440×900 screenshot of what the page shows now, as `tests/e2e/screenshots/<name>.png`. */
+export async function screenshot(page: Page, name: string, { fullPage = false } = {}): Promise<void> {
+  await mkdir(SCREENSHOTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage });
+}
+
+/** A fresh browser context signed in to the admin panel, on the home page. */
+export async function signIn(browser: Browser, baseUrl: string, email: string, password: string): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: VIEWPORT })).newPage();
+  await page.goto(`${baseUrl}/admin/auth/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Login' }).click();
+  await page.waitForURL(/\/admin(\/)?$/);
+  return page;
+}
 
 export interface AdminSession {
   app: TestApp;
@@ -37,12 +58,7 @@ export async function openAdminPanel(env: Record<string, string> = {}): Promise<
       '--disable-component-update',
     ],
   });
-  const page = await browser.newPage();
-  await page.goto(`${baseUrl}/admin/auth/login`);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Login' }).click();
-  await page.waitForURL(/\/admin(\/)?$/);
+  const page = await signIn(browser, baseUrl, ADMIN.email, ADMIN.password);
   return {
     app,
     browser,

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Page } from 'playwright-core';
 import type { TestApp } from '../helpers/strapi';
-import { openAdminPanel, type AdminSession } from './admin-browser';
+import { openAdminPanel, screenshot, type AdminSession } from './admin-browser';
 import { blurryDarkPhoto, crispPhoto, writeTemp } from '../helpers/images';
 
 describe('the admin panel', () => {
@@ -31,8 +31,14 @@ describe('the admin panel', () => {
     await flag.fill('55');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Photo Score settings saved').waitFor();
+    await screenshot(page, 'settings-thresholds-saved');
 
-    expect(await savedSettings()).toEqual({ rejectBelow: 30, flagBelow: 55, onScorerError: 'accept' });
+    expect(await savedSettings()).toEqual({
+      rejectBelow: 30,
+      flagBelow: 55,
+      onScorerError: 'accept',
+      reviewReject: 'mark',
+    });
 
     await page.reload();
     await expect(page.getByLabel('Reject uploads scoring below').inputValue()).resolves.toBe('30');
@@ -46,6 +52,7 @@ describe('the admin panel', () => {
 
     await page.locator('input[type=file]').setInputFiles(weak);
     await page.getByText(/Upload refused: "weak-photo.jpg" scored [\d.]+, below the minimum of 30/).waitFor();
+    await screenshot(page, 'media-library-refusal');
 
     const uploaded = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/upload/files'));
     await page.locator('input[type=file]').setInputFiles(good);

@@ -4,7 +4,7 @@ import { attachAll, jpeg } from '../helpers/multipart';
 import { crispPhoto } from '../helpers/images';
 import { startEverypixelFake, type EverypixelFake } from '../vendors/everypixel-server';
 import { startImaggaServer, IMAGGA_KEY, IMAGGA_SECRET, type ImaggaFake } from '../vendors/imagga-server';
-import { openAdminPanel, type AdminSession } from './admin-browser';
+import { openAdminPanel, screenshot, type AdminSession } from './admin-browser';
 
 const EVERYPIXEL_SECRET = 'ep-secret-not-on-the-page-3307';
 
@@ -69,6 +69,7 @@ describe('the Vendors settings page', () => {
     await ep.getByText('This vendor does not report usage').waitFor();
     expect(await page.content()).not.toContain(EVERYPIXEL_SECRET);
     expect(await page.content()).not.toContain(IMAGGA_SECRET);
+    await screenshot(page, 'settings-vendors-configured');
 
     everypixel.setCredits(undefined);
     await ep.getByRole('button', { name: 'Resume everypixel' }).click();

@@ -203,3 +203,39 @@ export function loadAppInChildProcess(env: Record<string, string>): { loaded: bo
   });
   return { loaded: run.status === 0, output: `${run.stderr}${run.stdout}` };
 }
+
+/**
+ * Creates a role holding exactly these RBAC actions (through Strapi's admin role service, as
+ * Settings → Roles does), an active admin with it, and returns their JWT.
+ */
+export async function signInWithActions(app: TestApp, actions: string[]): Promise<string> {
+  const roles = app.strapi.service('admin::role');
+  const suffix = randomBytes(3).toString('hex');
+  const role = (await roles.create({ name: `only ${actions.join(' ')} ${suffix}`, description: '' })) as { id: number };
+  await roles.assignPermissions(
+    role.id,
+    actions.map((action) => ({ action, subject: null, properties: {}, conditions: [] })),
+  );
+  const user = { email: `role-${suffix}@photo-score.test`, password: 'Role-pass-1' };
+  await app.strapi
+    .service('admin::user')
+    .create({ ...user, firstname: 'Rita', lastname: 'Reader', isActive: true, roles: [role.id] });
+  const login = await app.http.post('/admin/login').send(user);
+  if (login.status !== 200) throw new Error(`login with ${actions.join(', ')} answered ${login.status}: ${login.text}`);
+  return login.body.data.token as string;
+}
+
+/** What a request could leave behind: file rows, stored files, multipart temp files. */
+export const storageSnapshot = async (app: TestApp) => ({
+  rows: (await app.strapi.db.query('plugin::upload.file').count()) as number,
+  stored: await listFiles(app.uploadsDir),
+  temp: await readdir(app.tmpDir),
+});
+
+/** Nothing new since `before`. Successful requests delete their temp files without waiting, so only new ones count. */
+export async function expectNothingNewSince(app: TestApp, before: Awaited<ReturnType<typeof storageSnapshot>>) {
+  const after = await storageSnapshot(app);
+  expect(after.rows).toBe(before.rows);
+  expect(after.stored).toEqual(before.stored);
+  expect(after.temp.filter((name) => !before.temp.includes(name))).toEqual([]);
+}

@@ -4,7 +4,8 @@
  * and that have neither expired nor been revoked (401 otherwise, FastAPI style `{"detail": …}`);
  * methods and paths; multipart field `file` holding JPEG/PNG/WebP/GIF/HEIC (415 otherwise, 422 when
  * missing) of at most 25 MB (413); JSON bodies for /feedback with the documented fields (422);
- * a monthly quota (429 with a quota detail once spent).
+ * a monthly quota (429 with a quota detail once spent). Feedback must name an `image_hash` this
+ * server answered from /rate (404 otherwise: the document's feedback corrects a rating it gave).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -68,6 +69,14 @@ export const exampleRating = () => ({
   dimension_scores: { ...AIR_DIMENSIONS },
 });
 
+/** The test app's environment that puts this fake first in the chain, the embedded scorer after it. */
+export const airAppEnv = (fake: AirFake): Record<string, string> => ({
+  PHOTO_SCORE_SCORERS: 'ai-image-rating,local',
+  AI_IMAGE_RATING_CLIENT_ID: AIR_CLIENT_ID,
+  AI_IMAGE_RATING_CLIENT_SECRET: AIR_CLIENT_SECRET,
+  AI_IMAGE_RATING_BASE_URL: fake.baseUrl,
+});
+
 export interface AirFake extends FakeServer {
   /** The base URL to configure, /api/v1 included. */
   baseUrl: string;
@@ -108,6 +117,8 @@ export function acceptedImageType(bytes: Buffer): string | null {
 
 export async function startAiImageRatingServer(): Promise<AirFake> {
   const tokens = new Map<string, number>();
+  /** The image hashes /rate answered: what feedback may refer to. */
+  const rated = new Set<string>();
   let rejectAll = false;
   const state: AirFake['state'] = { rating: exampleRating(), used: 0, limit: 1000, issued: 0, feedback: [] };
 
@@ -163,6 +174,7 @@ export async function startAiImageRatingServer(): Promise<AirFake> {
     if (state.used >= state.limit)
       return detail(429, `Monthly quota exceeded: ${state.used} of ${state.limit} images used`);
     state.used += 1;
+    if (typeof state.rating.image_hash === 'string') rated.add(state.rating.image_hash);
     return { status: 200, body: state.rating };
   };
 
@@ -177,6 +189,7 @@ export async function startAiImageRatingServer(): Promise<AirFake> {
     if (typeof body.image_hash !== 'string' || typeof body.user_score !== 'number') {
       return detail(422, 'image_hash and user_score are required');
     }
+    if (!rated.has(body.image_hash)) return detail(404, `Unknown image_hash ${body.image_hash}`);
     const dims = body.dimension_feedback;
     if (
       dims !== undefined &&

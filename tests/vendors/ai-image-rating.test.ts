@@ -368,6 +368,7 @@ describe('AI Image Rating: usage and feedback', () => {
 
   it('sends feedback as JSON with dimensions on the vendor scale', async () => {
     const scorer = scorerFor();
+    await scorer.score(jpeg, signal());
     const answer = await scorer.feedback(
       { imageHash: 'a1b2c3d4e5f6', userScore: 3, dimensionFeedback: { lighting: 90, composition: 72.5 } },
       signal(),
@@ -382,10 +383,19 @@ describe('AI Image Rating: usage and feedback', () => {
   });
 
   it('sends feedback without dimensions, and accepts an empty answer', async () => {
-    const scorer = await warmedScorer();
+    const scorer = scorerFor();
+    await scorer.score(jpeg, signal());
+    fake.requests.length = 0;
     fake.inject({ times: 1, reply: { status: 204 } });
     await expect(scorer.feedback({ imageHash: 'a1b2c3d4e5f6', userScore: 4 }, signal())).resolves.toEqual({});
     await scorer.feedback({ imageHash: 'a1b2c3d4e5f6', userScore: 4 }, signal());
     expect(fake.state.feedback).toEqual([{ image_hash: 'a1b2c3d4e5f6', user_score: 4 }]);
+  });
+
+  it('reports feedback on an image the vendor never rated as its refusal', async () => {
+    const scorer = await warmedScorer();
+    const error = await failure(scorer.feedback({ imageHash: 'never-rated', userScore: 3 }, signal()));
+    expect(error.message).toMatch(/404/);
+    expect(fake.state.feedback).toEqual([]);
   });
 });

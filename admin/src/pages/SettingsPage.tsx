@@ -21,6 +21,7 @@ import {
   type FieldMessage,
   type OnScorerError,
   type PhotoScoreSettings,
+  type ReviewReject,
   type SettingsField,
 } from '../utils/settings';
 
@@ -61,6 +62,62 @@ const ThresholdField = ({ name, label, hint, placeholder, value, error, disabled
   </Grid.Item>
 );
 
+interface ChoiceSettingProps<Value extends string> {
+  name: string;
+  title: string;
+  hint: string;
+  value: Value;
+  choices: Array<{ value: Value; label: string }>;
+  onChange: (value: Value) => void;
+  disabled: boolean;
+  error?: string;
+}
+
+/** A setting chosen among a few values, as radio buttons in a card of its own. */
+const ChoiceSetting = <Value extends string>({
+  name,
+  title,
+  hint,
+  value,
+  choices,
+  onChange,
+  disabled,
+  error,
+}: ChoiceSettingProps<Value>) => (
+  <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
+    <Flex direction="column" alignItems="stretch" gap={3}>
+      <Typography variant="delta" tag="h2" id={`photo-score-${name}-label`}>
+        {title}
+      </Typography>
+      <Typography variant="pi" textColor="neutral600" tag="p" id={`photo-score-${name}-hint`}>
+        {hint}
+      </Typography>
+      <Radio.Group
+        name={name}
+        value={value}
+        onValueChange={(next: string) => {
+          const choice = choices.find((candidate) => candidate.value === next);
+          if (choice) onChange(choice.value);
+        }}
+        disabled={disabled}
+        aria-labelledby={`photo-score-${name}-label`}
+        aria-describedby={`photo-score-${name}-hint`}
+      >
+        {choices.map((choice) => (
+          <Radio.Item key={choice.value} value={choice.value}>
+            {choice.label}
+          </Radio.Item>
+        ))}
+      </Radio.Group>
+      {error ? (
+        <Typography variant="pi" textColor="danger600" role="alert">
+          {error}
+        </Typography>
+      ) : null}
+    </Flex>
+  </Box>
+);
+
 const SettingsPage = () => {
   const { formatMessage } = useIntl();
   const { toggleNotification } = useNotification();
@@ -68,7 +125,7 @@ const SettingsPage = () => {
   const {
     allowedActions: { canUpdate },
     isLoading: isLoadingPermissions,
-  } = useRBAC(PERMISSIONS.update);
+  } = useRBAC(PERMISSIONS.updateSettings);
 
   const [loadState, setLoadState] = React.useState<LoadState>('loading');
   const [initialValues, setInitialValues] = React.useState<PhotoScoreSettings>(DEFAULT_SETTINGS);
@@ -282,46 +339,52 @@ const SettingsPage = () => {
               </Flex>
             </Box>
 
-            <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
-              <Flex direction="column" alignItems="stretch" gap={3}>
-                <Typography variant="delta" tag="h2" id="photo-score-on-scorer-error-label">
-                  {t('settings.onScorerError.title', 'When scoring fails')}
-                </Typography>
-                <Typography variant="pi" textColor="neutral600" tag="p" id="photo-score-on-scorer-error-hint">
-                  {t(
-                    'settings.onScorerError.hint',
-                    'The scorer may time out or be unreachable: choose whether uploads go through anyway.',
-                  )}
-                </Typography>
-                <Radio.Group
-                  name="onScorerError"
-                  value={values.onScorerError}
-                  onValueChange={(value: string) => {
-                    if (value === 'accept' || value === 'reject') {
-                      setField('onScorerError', value satisfies OnScorerError);
-                    }
-                  }}
-                  disabled={readOnly}
-                  aria-labelledby="photo-score-on-scorer-error-label"
-                  aria-describedby="photo-score-on-scorer-error-hint"
-                >
-                  <Radio.Item value="accept">
-                    {t(
-                      'settings.onScorerError.accept',
-                      'Accept: store the upload and mark its score as failed (default)',
-                    )}
-                  </Radio.Item>
-                  <Radio.Item value="reject">
-                    {t('settings.onScorerError.reject', 'Reject: refuse the upload')}
-                  </Radio.Item>
-                </Radio.Group>
-                {onScorerErrorError ? (
-                  <Typography variant="pi" textColor="danger600" role="alert">
-                    {onScorerErrorError}
-                  </Typography>
-                ) : null}
-              </Flex>
-            </Box>
+            <ChoiceSetting
+              name="onScorerError"
+              title={t('settings.onScorerError.title', 'When scoring fails')}
+              hint={t(
+                'settings.onScorerError.hint',
+                'An image may not be scorable (a format the embedded scorer cannot decode, such as BMP) or a vendor may time out: choose whether such uploads go through anyway.',
+              )}
+              value={values.onScorerError}
+              choices={[
+                {
+                  value: 'accept',
+                  label: t(
+                    'settings.onScorerError.accept',
+                    'Accept: store the upload and mark its score as failed (default)',
+                  ),
+                },
+                { value: 'reject', label: t('settings.onScorerError.reject', 'Reject: refuse the upload') },
+              ]}
+              onChange={(value: OnScorerError) => setField('onScorerError', value)}
+              disabled={readOnly}
+              error={onScorerErrorError}
+            />
+            <ChoiceSetting
+              name="reviewReject"
+              title={t('settings.reviewReject.title', 'What a reviewer\u2019s reject does')}
+              hint={t(
+                'settings.reviewReject.hint',
+                'In the review queue of the Photo Score page. A deletion is asked for confirmation first.',
+              )}
+              value={values.reviewReject}
+              choices={[
+                {
+                  value: 'mark',
+                  label: t(
+                    'settings.reviewReject.mark',
+                    'Keep the file with status rejected: it can still be approved later (default)',
+                  ),
+                },
+                {
+                  value: 'delete',
+                  label: t('settings.reviewReject.delete', 'Delete the file and its formats from the Media Library'),
+                },
+              ]}
+              onChange={(value: ReviewReject) => setField('reviewReject', value)}
+              disabled={readOnly}
+            />
           </Flex>
         </Layouts.Content>
       </form>
@@ -331,7 +394,7 @@ const SettingsPage = () => {
 
 /** The settings page behind the `plugin::photo-score.settings.read` permission. */
 const ProtectedSettingsPage = () => (
-  <Page.Protect permissions={PERMISSIONS.read}>
+  <Page.Protect permissions={PERMISSIONS.readSettings}>
     <SettingsPage />
   </Page.Protect>
 );

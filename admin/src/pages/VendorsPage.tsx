@@ -155,7 +155,7 @@ const VendorsPage = () => {
   const {
     allowedActions: { canUpdate },
     isLoading: isLoadingPermissions,
-  } = useRBAC(PERMISSIONS.update);
+  } = useRBAC(PERMISSIONS.updateSettings);
 
   const [vendors, setVendors] = React.useState<VendorState[] | null>(null);
   const [loadError, setLoadError] = React.useState<string | undefined>(undefined);
@@ -241,19 +241,21 @@ const VendorsPage = () => {
         title={t('vendors.header.title', 'Vendors')}
         subtitle={t(
           'vendors.header.subtitle',
-          'The scoring services this site pays for: their budgets, suspensions and errors',
+          'Optional scoring services beside the embedded offline scorer: their budgets, suspensions and errors',
         )}
         primaryAction={
-          <Button
-            size="S"
-            variant="secondary"
-            startIcon={<ArrowClockwise />}
-            loading={fetchingUsage}
-            disabled={vendors.length === 0}
-            onClick={fetchUsage}
-          >
-            {t('vendors.usage.fetch', 'Ask vendors for their usage')}
-          </Button>
+          // Nothing to ask without a vendor: the embedded scorer has no usage to report.
+          vendors.length > 0 ? (
+            <Button
+              size="S"
+              variant="secondary"
+              startIcon={<ArrowClockwise />}
+              loading={fetchingUsage}
+              onClick={fetchUsage}
+            >
+              {t('vendors.usage.fetch', 'Ask vendors for their usage')}
+            </Button>
+          ) : undefined
         }
       />
       <Layouts.Content>
@@ -288,7 +290,7 @@ const VendorsPage = () => {
 
 /** The vendors page behind the `plugin::photo-score.settings.read` permission. */
 const ProtectedVendorsPage = () => (
-  <Page.Protect permissions={PERMISSIONS.read}>
+  <Page.Protect permissions={PERMISSIONS.readSettings}>
     <VendorsPage />
   </Page.Protect>
 );

@@ -5,6 +5,7 @@
  */
 
 export type OnScorerError = 'accept' | 'reject';
+export type ReviewReject = 'mark' | 'delete';
 
 export interface PhotoScoreSettings {
   /** Uploads scoring below this are refused (400) and nothing is stored; `null` = off. */
@@ -13,16 +14,19 @@ export interface PhotoScoreSettings {
   flagBelow: number | null;
   /** What happens to an upload when the scorer fails. */
   onScorerError: OnScorerError;
+  /** What a reviewer's "reject" does: keep the file as `rejected`, or delete it. */
+  reviewReject: ReviewReject;
 }
 
 export type SettingsField = keyof PhotoScoreSettings;
 
-export const SETTINGS_FIELDS: readonly SettingsField[] = ['rejectBelow', 'flagBelow', 'onScorerError'];
+export const SETTINGS_FIELDS: readonly SettingsField[] = ['rejectBelow', 'flagBelow', 'onScorerError', 'reviewReject'];
 
 export const DEFAULT_SETTINGS: PhotoScoreSettings = {
   rejectBelow: null,
   flagBelow: null,
   onScorerError: 'accept',
+  reviewReject: 'mark',
 };
 
 export const SCORE_MIN = 0;
@@ -57,6 +61,7 @@ export const parseSettingsResponse = (body: unknown): PhotoScoreSettings => {
     rejectBelow: readThreshold(data.rejectBelow),
     flagBelow: readThreshold(data.flagBelow),
     onScorerError: data.onScorerError === 'reject' ? 'reject' : 'accept',
+    reviewReject: data.reviewReject === 'delete' ? 'delete' : 'mark',
   };
 };
 
@@ -119,7 +124,7 @@ export const validateSettings = (settings: PhotoScoreSettings): FieldErrors => {
 export const hasErrors = (errors: FieldErrors): boolean => Object.keys(errors).length > 0;
 
 export const isSameSettings = (a: PhotoScoreSettings, b: PhotoScoreSettings): boolean =>
-  a.rejectBelow === b.rejectBelow && a.flagBelow === b.flagBelow && a.onScorerError === b.onScorerError;
+  SETTINGS_FIELDS.every((field) => a[field] === b[field]);
 
 export interface ServerValidationError {
   status: number | undefined;

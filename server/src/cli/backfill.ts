@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 
-import { backfillSelectionSchema, type BackfillSelection } from '../jobs/selection';
+import { backfillSelectionSchema, type BackfillSelection } from '../../../shared/contracts/backfill';
 import { PHOTO_SCORE_STATUSES } from '../attributes';
 
 /** Where a command writes lines; the same shape as the CLI's. */

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
+import { runtimeSettingsSchema, type RuntimeSettings } from '../../../shared/contracts/settings';
 import { VENDOR_IDS, vendorConfigSections } from '../scorers/vendors';
 import { DEFAULT_MODERATION_THRESHOLDS } from '../scorers/deep/nsfw';
 import { assertDeepPackages } from '../scorers/deep/packages';
@@ -7,20 +8,8 @@ import { DEFAULT_TARGET_MEGAPIXELS } from '../scorers/local/size';
 
 const threshold = z.number().min(0).max(100).nullable();
 
-/** What an admin may change at run time; persisted in the plugin store. */
-export const runtimeSettingsSchema = z
-  .object({
-    rejectBelow: threshold,
-    flagBelow: threshold,
-    onScorerError: z.enum(['accept', 'reject']),
-  })
-  .strict()
-  .refine((s) => s.rejectBelow === null || s.flagBelow === null || s.flagBelow >= s.rejectBelow, {
-    path: ['flagBelow'],
-    message: 'flagBelow must be greater than or equal to rejectBelow, or nothing could ever be flagged',
-  });
-
-export type RuntimeSettings = z.infer<typeof runtimeSettingsSchema>;
+/** What an admin may change at run time (persisted in the plugin store): shared with the admin. */
+export { runtimeSettingsSchema, type RuntimeSettings };
 
 const budgetSchema = z
   .object({ perDay: z.number().int().positive().optional(), perMonth: z.number().int().positive().optional() })
@@ -31,6 +20,8 @@ export const pluginConfigSchema = z
     rejectBelow: threshold,
     flagBelow: threshold,
     onScorerError: z.enum(['accept', 'reject']),
+    /** What a reviewer's "reject" does to the file: keep it as `rejected` (`mark`) or delete it. */
+    reviewReject: z.enum(['mark', 'delete']).default('mark'),
     /** Images above this many pixels are refused before decoding (decompression bombs). */
     maxInputPixels: z.number().int().positive(),
     /** Longest side, in pixels, of the copy the embedded scorer looks at. */
@@ -134,7 +125,11 @@ export const pluginConfigSchema = z
       .object({
         concurrency: z.number().int().min(1).max(16).default(1),
         pollMs: z.number().int().min(10).max(60_000).default(1_000),
-        leaseMs: z.number().int().min(1_000).default(5 * 60_000),
+        leaseMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .default(5 * 60_000),
       })
       .strict()
       .default({ concurrency: 1, pollMs: 1_000, leaseMs: 5 * 60_000 }),
@@ -196,6 +191,7 @@ export default {
       rejectBelow: result.data.rejectBelow,
       flagBelow: result.data.flagBelow,
       onScorerError: result.data.onScorerError,
+      reviewReject: result.data.reviewReject,
     });
     if (!thresholds.success) {
       throw new Error(`Invalid config for plugin photo-score: ${describeIssues(thresholds.error)}`);

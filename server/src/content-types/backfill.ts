@@ -1,6 +1,5 @@
 /** A backfill: which stored files it covers, and whether it is running, paused, cancelled or done. */
-export const BACKFILL_STATES = ['running', 'paused', 'cancelled', 'done'] as const;
-export type BackfillState = (typeof BACKFILL_STATES)[number];
+import { BACKFILL_STATES } from '../../../shared/contracts/backfill';
 
 export default {
   schema: {

@@ -1,5 +1,7 @@
 import backfill from './backfill';
+import decision from './decision';
 import job from './job';
+import refusal from './refusal';
 import vendorState from './vendor-state';
 import vendorUsage from './vendor-usage';
 import vendorVerdict from './vendor-verdict';
@@ -11,6 +13,8 @@ export default {
   'vendor-state': vendorState,
   backfill,
   job,
+  decision,
+  refusal,
 };
 
 export const UIDS = {
@@ -19,4 +23,6 @@ export const UIDS = {
   state: 'plugin::photo-score.vendor-state',
   backfill: 'plugin::photo-score.backfill',
   job: 'plugin::photo-score.job',
+  decision: 'plugin::photo-score.decision',
+  refusal: 'plugin::photo-score.refusal',
 } as const;

@@ -1,33 +1,12 @@
 /**
  * Which stored files a backfill covers: a scope (never scored, scored by another model than
  * today's, or all) narrowed by folder, MIME type, upload date and status. The request's shape
- * is validated here; the matching runs on the database where it can (mime, dates, status,
+ * is shared/contracts/backfill.ts; the matching runs on the database where it can (mime, dates, status,
  * folder) and on the stored record where it cannot (the model version inside the JSON).
  */
-import { z } from 'zod';
-import { FILE_UID, PHOTO_SCORE_STATUSES } from '../attributes';
+import type { BackfillSelection } from '../../../shared/contracts/backfill';
+import { FILE_UID } from '../attributes';
 import type { PhotoScoreDetails } from '../pipeline/record';
-
-export const backfillSelectionSchema = z
-  .object({
-    /** `unscored`: never scored; `outdated`: not scored by today's embedded model (or never); `all`. */
-    scope: z.enum(['unscored', 'outdated', 'all']).default('unscored'),
-    /** A folder's id: its files and those of its subfolders. */
-    folder: z.number().int().positive().optional(),
-    /** An exact type (`image/jpeg`) or a family ending in a slash (`image/`). */
-    mime: z
-      .string()
-      .regex(/^[a-z]+\/[a-z0-9.+-]*$/i, 'a MIME type such as image/jpeg, or a prefix such as image/')
-      .optional(),
-    /** Uploaded at or after / before these instants (ISO 8601). */
-    uploadedAfter: z.iso.datetime({ offset: true }).optional(),
-    uploadedBefore: z.iso.datetime({ offset: true }).optional(),
-    /** Only files with one of these statuses. */
-    status: z.array(z.enum(PHOTO_SCORE_STATUSES)).min(1).optional(),
-  })
-  .strict();
-
-export type BackfillSelection = z.infer<typeof backfillSelectionSchema>;
 
 /** The columns a selection reads of each file. */
 export interface CandidateFile {

@@ -6,11 +6,15 @@
 import type { Core } from '@strapi/strapi';
 import { pluginConfig } from '../config';
 import { emitVerdict } from '../events';
+import { getService } from '../get-service';
 import { saveVerdict } from '../pipeline/persist';
 import { notAnImageRecord, unjudgedRecord } from '../pipeline/record';
 import type { JobResult } from '../services/jobs';
 import type { Job } from './queue';
 import { assessStoredFile, findStoredFile, jobResultOf } from './stored-assessment';
+
+/** Who the history names for async scoring's own decisions. */
+const ASYNC_SCORING = { id: null, name: 'async scoring' };
 
 /** The run every async upload's job belongs to (backfills have runs of their own, ids from 1). */
 export const UPLOADS_RUN = 0;
@@ -31,11 +35,28 @@ export async function scoreUploadJob(strapi: Core.Strapi, job: Job): Promise<Job
     return { state: 'failed', outcome: result.reason };
   }
   const { assessment } = result;
-  if (assessment.action === 'reject' && pluginConfig(strapi).asyncReject === 'delete') {
+  const deleting = assessment.action === 'reject' && pluginConfig(strapi).asyncReject === 'delete';
+  // A stored upload turned away after the fact is a decision the library's history keeps,
+  // written first: once the file is gone, its history already says why.
+  if (assessment.record.photoScoreStatus === 'rejected') {
+    await getService(strapi, 'decisions').record({
+      file: file.id,
+      fileName: file.name,
+      decision: 'auto-reject',
+      fromStatus: 'pending',
+      toStatus: 'rejected',
+      deleted: deleting,
+      by: ASYNC_SCORING,
+      score: assessment.record.photoScore,
+    });
+  }
+  if (deleting) {
     await emitVerdict(strapi, file, assessment.record);
     await strapi.plugin('upload').service('upload').remove(file);
-    return { state: 'done', outcome: `deleted: ${assessment.message}` };
+  } else {
+    await saveVerdict(strapi, file.id, assessment.record);
   }
-  await saveVerdict(strapi, file.id, assessment.record);
-  return jobResultOf(assessment);
+  return deleting && assessment.action === 'reject'
+    ? { state: 'done', outcome: `deleted: ${assessment.message}` }
+    : jobResultOf(assessment);
 }

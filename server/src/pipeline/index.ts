@@ -30,6 +30,13 @@ export type Assessment =
       record: PhotoScoreFields;
     };
 
+/** `: out of focus; underexposed (31 % of pixels crushed)`, or nothing when no dimension pulled the score down. */
+function reasonsSentence(record: PhotoScoreFields): string {
+  const details = record.photoScoreDetails;
+  const reasons = 'reasons' in details ? Object.values(details.reasons) : [];
+  return reasons.length === 0 ? '' : `: ${reasons.join('; ')}`;
+}
+
 /** A scorer's weight in the `weighted` strategy: `localWeight` for the embedded one, each vendor's own `weight`. */
 const weightOf = (config: PluginConfig, id: PluginConfig['scorers'][number]): number =>
   id === 'local' ? config.localWeight : (config.vendors[id]?.weight ?? 1);
@@ -106,7 +113,8 @@ export function createPipeline({
       }
 
       const combined = combine(outcomes, config.strategy, weights);
-      const decision = moderate(decide(combined.score, settings, failure), outcomes, config.nsfw);
+      const scoreDecision = decide(combined.score, settings, failure);
+      const decision = moderate(scoreDecision, outcomes, config.nsfw);
       const record = scoredRecord({
         prepared,
         content: content && contentDetails(content),
@@ -119,7 +127,9 @@ export function createPipeline({
         durationMs: elapsed(started),
       });
       if (decision.action === 'reject') {
-        const message = `"${name}" ${decision.reason}`;
+        // A score under the minimum says why it is low: the reasons the scorers gave.
+        const why = scoreDecision.action === 'reject' && combined.score !== null ? reasonsSentence(record) : '';
+        const message = `"${name}" ${decision.reason}${why}`;
         return { action: 'reject', file: name, status: 400, message, score: combined.score, record };
       }
       if (decision.status === 'failed') warn(`[photo-score] "${name}" ${decision.reason}`);

@@ -4,6 +4,9 @@ import type { ScorerOutcome } from '../scorers/types';
 import { strongestModeration } from './enrich';
 import { ImageTooLargeError, UnreadableImageError } from './prepare';
 
+/** What the policy reads of the settings: the thresholds and what an unscorable image gets. */
+export type PolicySettings = Pick<RuntimeSettings, 'rejectBelow' | 'flagBelow' | 'onScorerError'>;
+
 export type Decision =
   | { action: 'accept'; status: Extract<PhotoScoreStatus, 'scored' | 'flagged' | 'failed'>; reason: string }
   | { action: 'reject'; reason: string };
@@ -28,7 +31,7 @@ export function refusalOf(prepareError: unknown): Refusal | undefined {
  * What happens to an upload given its combined score, or `null` when scoring failed.
  * Thresholds are strict: a score equal to `rejectBelow` is accepted.
  */
-export function decide(score: number | null, settings: RuntimeSettings, failure?: string): Decision {
+export function decide(score: number | null, settings: PolicySettings, failure?: string): Decision {
   if (score === null) {
     const why = failure ?? 'no scorer produced a score';
     return settings.onScorerError === 'reject'

@@ -1,11 +1,11 @@
+import type { Actor } from '../../../shared/contracts/common';
 import type { PhotoScoreFields } from '../attributes';
-import type { RuntimeSettings } from '../config';
 import type { contentDetails } from '../scorers/content';
 import { scoreToClass } from '../scorers/score-class';
 import type { ScorerOutcome } from '../scorers/types';
 import type { CombinedScore } from './combine';
 import { enrichmentFields } from './enrich';
-import type { Decision } from './policy';
+import type { Decision, PolicySettings } from './policy';
 import type { PreparedImage } from './prepare';
 
 /** The stored image's upright size and container. */
@@ -18,9 +18,20 @@ export interface ImageFacts {
 /** `content` and `contentCheck`: photo or graphic, how sure, and why (scorers/content.ts). */
 type ContentDetails = ReturnType<typeof contentDetails>;
 
+/**
+ * A reviewer's decision on the file, beside the scorer's (`decision`), which it overrides:
+ * "apply to existing media" leaves a reviewed file alone.
+ */
+export interface ReviewMark {
+  decision: 'approve' | 'reject';
+  by: Actor;
+  at: string;
+}
+
 /** `photoScoreDetails` of a file with no raster pixels (not an image, or a vector image). */
 export interface NotAnImageDetails {
   version: 1;
+  review?: ReviewMark;
   scoredAt: string;
   mime: string;
   reason: string;
@@ -29,6 +40,7 @@ export interface NotAnImageDetails {
 /** `photoScoreDetails` of a graphic left unjudged under `graphics: 'skip'` (scorers/content.ts writes it). */
 export interface UnjudgedGraphicDetails extends ContentDetails {
   version: 1;
+  review?: ReviewMark;
   scoredAt: string;
   mime: string;
   reason: string;
@@ -44,6 +56,7 @@ export type JudgedStatus = Extract<Decision, { action: 'accept' }>['status'] | '
 /** `photoScoreDetails` of an image that went through the scorers (or could not be decoded and was kept). */
 export interface ScoredDetails extends Partial<ContentDetails> {
   version: 1;
+  review?: ReviewMark;
   scoredAt: string;
   durationMs: number;
   /** null when the image could not be decoded. */
@@ -55,7 +68,7 @@ export interface ScoredDetails extends Partial<ContentDetails> {
   /** `rejected` only on a file already stored (a backfill): an upload so judged is refused. */
   decision: { status: JudgedStatus; reason: string };
   /** The thresholds in force when it was judged. */
-  thresholds: RuntimeSettings;
+  thresholds: PolicySettings;
 }
 
 /** What the plugin stores in `photoScoreDetails`: the evidence behind a file's score and status. */
@@ -94,7 +107,7 @@ export function scoredRecord(judged: {
   combined: CombinedScore;
   status: JudgedStatus;
   reason: string;
-  settings: RuntimeSettings;
+  settings: PolicySettings;
   scoredAt: string;
   durationMs: number;
 }): PhotoScoreFields {
@@ -119,7 +132,11 @@ export function scoredRecord(judged: {
       ),
       combined,
       decision: { status, reason },
-      thresholds: judged.settings,
+      thresholds: {
+        rejectBelow: judged.settings.rejectBelow,
+        flagBelow: judged.settings.flagBelow,
+        onScorerError: judged.settings.onScorerError,
+      },
     },
   };
 }

@@ -5,23 +5,25 @@
  * own file update, so `media.update` fires, and a file's bytes are never rewritten.
  */
 import type { Core } from '@strapi/strapi';
-import { errors } from '@strapi/utils';
-import { FILE_UID } from '../attributes';
-import { pluginConfig, type PluginConfig, type RuntimeSettings } from '../config';
-import { UIDS } from '../content-types';
-import type { BackfillState } from '../content-types/backfill';
-import { getService } from '../get-service';
-import type { Job } from '../jobs/queue';
 import {
   backfillSelectionSchema,
-  matchesScope,
-  selectionWhere,
+  type ApplyResult,
+  type BackfillEstimate,
+  type BackfillProgress,
   type BackfillSelection,
-  type CandidateFile,
-} from '../jobs/selection';
+  type BackfillState,
+} from '../../../shared/contracts/backfill';
+import type { Actor } from '../../../shared/contracts/common';
+import { errors } from '@strapi/utils';
+import { FILE_UID } from '../attributes';
+import { pluginConfig, type PluginConfig } from '../config';
+import { UIDS } from '../content-types';
+import { getService } from '../get-service';
+import type { Job } from '../jobs/queue';
+import { matchesScope, selectionWhere, type CandidateFile } from '../jobs/selection';
+import { forEachRejudgeable, rejudge, type RejudgeableFile } from '../jobs/rejudge';
 import { assessStoredFile, findStoredFile, jobResultOf } from '../jobs/stored-assessment';
 import { saveVerdict } from '../pipeline/persist';
-import { decide, moderate } from '../pipeline/policy';
 import type { ScoredDetails } from '../pipeline/record';
 import { scoreToClass } from '../scorers/score-class';
 import { LOCAL_MODEL_VERSION } from '../scorers/local';
@@ -38,27 +40,6 @@ interface BackfillRow {
   startedBy: string | null;
   startedAt: string;
   finishedAt: string | null;
-}
-
-export interface BackfillProgress {
-  id: number;
-  state: BackfillState;
-  selection: BackfillSelection;
-  startedBy: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  total: number;
-  done: number;
-  failed: number;
-  skipped: number;
-  cancelled: number;
-  remaining: number;
-  /** Files finished per minute over the last minute. */
-  perMinute: number;
-  /** Seconds left at that rate; null when nothing moves. */
-  etaSeconds: number | null;
-  /** The first failures, with why. */
-  failures: Array<{ file: number; reason: string | null }>;
 }
 
 /** Files are paged through in this many rows, so a large library is never loaded at once. */
@@ -208,7 +189,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     /** A dry run: how many files a backfill would score, and what each paid vendor would bill. */
-    async estimate(input: unknown) {
+    async estimate(input: unknown): Promise<BackfillEstimate> {
       const selection = parseInput(backfillSelectionSchema, input ?? {});
       const files = (await matchingFiles(selection)).length;
       const budgets = getService(strapi, 'vendor-budgets');
@@ -262,48 +243,45 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /**
      * Re-judges stored scores against the thresholds in force, without scoring again: scored,
-     * flagged and rejected files move between those statuses; an admin's approval stays.
+     * flagged and rejected files move between those statuses; a reviewer's decision stays. Each
+     * change is recorded as a decision by `by`, the admin who asked.
      */
-    async apply(): Promise<{ examined: number; changed: number; byStatus: Record<string, number> }> {
-      const settings: RuntimeSettings = await getService(strapi, 'settings').get();
+    async apply(by: Actor): Promise<ApplyResult> {
+      const settings = await getService(strapi, 'settings').get();
       const byStatus: Record<string, number> = {};
       let examined = 0;
       let changed = 0;
-      for (let after = 0; ; ) {
-        const page = (await strapi.db.query(FILE_UID).findMany({
-          where: {
-            photoScoreStatus: { $in: ['scored', 'flagged', 'rejected'] },
-            photoScore: { $notNull: true },
-            id: { $gt: after },
+      await forEachRejudgeable<RejudgeableFile & { name: string }>(strapi, ['name'], async (file) => {
+        examined++;
+        const verdict = rejudge(file, settings, config().nsfw);
+        if (!verdict || verdict.status === file.photoScoreStatus) return;
+        const details = file.photoScoreDetails as ScoredDetails;
+        await saveVerdict(strapi, file.id, {
+          photoScore: file.photoScore,
+          photoScoreClass: scoreToClass(file.photoScore),
+          photoScoreStatus: verdict.status,
+          photoScoreDetails: {
+            ...details,
+            decision: { status: verdict.status, reason: verdict.reason },
+            thresholds: {
+              rejectBelow: settings.rejectBelow,
+              flagBelow: settings.flagBelow,
+              onScorerError: settings.onScorerError,
+            },
           },
-          orderBy: { id: 'asc' },
-          limit: PAGE,
-          select: ['id', 'photoScore', 'photoScoreStatus', 'photoScoreDetails'],
-        })) as Array<{
-          id: number;
-          photoScore: number;
-          photoScoreStatus: string;
-          photoScoreDetails: ScoredDetails | null;
-        }>;
-        for (const file of page) {
-          examined++;
-          const details = file.photoScoreDetails;
-          if (!details || !('scorers' in details)) continue;
-          const decision = moderate(decide(file.photoScore, settings), details.scorers ?? [], config().nsfw);
-          const status = decision.action === 'reject' ? 'rejected' : decision.status;
-          if (status === file.photoScoreStatus) continue;
-          await saveVerdict(strapi, file.id, {
-            photoScore: file.photoScore,
-            photoScoreClass: scoreToClass(file.photoScore),
-            photoScoreStatus: status,
-            photoScoreDetails: { ...details, decision: { status, reason: decision.reason }, thresholds: settings },
-          });
-          changed++;
-          byStatus[status] = (byStatus[status] ?? 0) + 1;
-        }
-        if (page.length < PAGE) break;
-        after = page[page.length - 1].id;
-      }
+        });
+        await getService(strapi, 'decisions').record({
+          file: file.id,
+          fileName: file.name,
+          decision: 'apply',
+          fromStatus: file.photoScoreStatus,
+          toStatus: verdict.status,
+          by,
+          score: file.photoScore,
+        });
+        changed++;
+        byStatus[verdict.status] = (byStatus[verdict.status] ?? 0) + 1;
+      });
       return { examined, changed, byStatus };
     },
 

@@ -1,6 +1,10 @@
 import backfill from './backfill';
+import decisions from './decisions';
 import jobs from './jobs';
+import library from './library';
 import pipeline from './pipeline';
+import refusals from './refusals';
+import review from './review';
 import settings from './settings';
 import vendorBudgets from './vendor-budgets';
 import vendorCache from './vendor-cache';
@@ -14,6 +18,10 @@ const services = {
   jobs,
   settings,
   vendors,
+  decisions,
+  library,
+  refusals,
+  review,
   'vendor-cache': vendorCache,
   'vendor-budgets': vendorBudgets,
   'vendor-state': vendorState,

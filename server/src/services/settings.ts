@@ -9,6 +9,7 @@ const fromConfig = (config: PluginConfig): RuntimeSettings => ({
   rejectBelow: config.rejectBelow,
   flagBelow: config.flagBelow,
   onScorerError: config.onScorerError,
+  reviewReject: config.reviewReject,
 });
 
 /**

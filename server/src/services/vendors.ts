@@ -6,7 +6,9 @@ import { pluginConfig, type PluginConfig } from '../config';
 import { getService } from '../get-service';
 import { elapsed, errorMessage, type VendorInput } from '../pipeline/score';
 import { UnfitForVendorError } from '../prepare/for-vendor';
+import type { FeedbackOutcome } from '../../../shared/contracts/files';
 import { VENDOR_IDS, VENDORS, type VendorId } from '../scorers/vendors';
+import { feedbackFor, isAiImageRatingScorer } from '../scorers/vendors/ai-image-rating';
 import type { ScorerOutcome } from '../scorers/types';
 import { createBreaker } from '../vendor-http/breaker';
 import { instantiateVendor, type CommonVendorOptions, type VendorDefinition } from '../vendor-http/define';
@@ -197,6 +199,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         (a, b) => (a.position ?? Number.MAX_SAFE_INTEGER) - (b.position ?? Number.MAX_SAFE_INTEGER),
       );
       return Promise.all(ordered.map((vendor) => describe(vendor, withUsage, signal)));
+    },
+
+    /**
+     * A reviewer's decision, sent to each configured vendor that takes feedback and scored this
+     * image (AI Image Rating's `/feedback`, by the image hash it answered). Never throws: a
+     * failure is logged (the vendor framework keeps credentials out of its messages) and returned.
+     */
+    async feedback(
+      outcomes: ScorerOutcome[],
+      decision: 'approve' | 'reject',
+      signal: AbortSignal,
+    ): Promise<FeedbackOutcome[]> {
+      const sent: FeedbackOutcome[] = [];
+      for (const outcome of outcomes) {
+        const request = feedbackFor(outcome, decision);
+        const vendor = request && vendors.get(outcome.scorer as VendorId);
+        if (!request || !vendor || !isAiImageRatingScorer(vendor.scorer)) continue;
+        try {
+          await vendor.scorer.feedback(request, signal);
+          sent.push({ vendor: vendor.id, ok: true, error: null, at: new Date().toISOString() });
+        } catch (error) {
+          const message = errorMessage(error);
+          strapi.log.warn(`[photo-score] feedback to ${vendor.id} failed: ${message}`);
+          sent.push({ vendor: vendor.id, ok: false, error: message, at: new Date().toISOString() });
+        }
+      }
+      return sent;
     },
 
     /**

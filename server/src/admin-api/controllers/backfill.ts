@@ -1,12 +1,13 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { getService } from '../../get-service';
+import { actorOf, type AdminUser } from '../actor';
 
 interface Context {
   body: unknown;
   params: { id?: string };
   request: { body?: unknown };
-  state: { user?: { email?: string; id?: number } };
+  state: { user?: AdminUser };
 }
 
 const runId = (ctx: Context): number => {
@@ -22,7 +23,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ctx.body = { data: await backfill().estimate(ctx.request.body) };
     },
     async start(ctx: Context) {
-      ctx.body = { data: await backfill().start(ctx.request.body, ctx.state.user?.email) };
+      ctx.body = { data: await backfill().start(ctx.request.body, ctx.state.user?.email ?? undefined) };
     },
     async list(ctx: Context) {
       ctx.body = { data: await backfill().list() };
@@ -40,7 +41,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ctx.body = { data: await backfill().cancel(runId(ctx)) };
     },
     async apply(ctx: Context) {
-      ctx.body = { data: await backfill().apply() };
+      ctx.body = { data: await backfill().apply(actorOf(ctx.state.user)) };
     },
   };
 };

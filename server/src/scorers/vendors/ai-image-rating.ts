@@ -27,9 +27,12 @@
  *   the vendor flags `content_rating_conflict` (its NSFW cross-check disagreed), 0 when safe.
  * - `user_score` is passed in the vendor's own scale (the document's example sends 3; the scale is
  *   not stated); `dimensionFeedback` is taken on our 0–100 dimension scale and sent as 0–10.
+ * - A reviewer's decision is sent as the vendor's three ratings, which the example's 3 fits:
+ *   approve → 3 (High: fit to publish), reject → 1 (Low), for the `image_hash` its /rate answered.
  * - The feedback answer is undocumented: any JSON object (or an empty body) is accepted.
  */
 import { FormData } from 'undici';
+import type { ScorerOutcome } from '../types';
 import { z } from 'zod';
 import { commonVendorOptions, defineVendor, instantiateVendor, type VendorTools } from '../../vendor-http/define';
 import { VendorError, type VendorFailure } from '../../vendor-http/errors';
@@ -267,6 +270,19 @@ export const aiImageRating = defineVendor({
   classify: classifyAiImageRating,
   create: createAiImageRatingScorer,
 });
+
+/** The user_score a review decision is sent as (see the assumptions above). */
+export const REVIEW_USER_SCORE = { approve: 3, reject: 1 } as const;
+
+/** The feedback a review decision on an image this vendor rated sends; undefined for another scorer's verdict. */
+export function feedbackFor(
+  outcome: ScorerOutcome,
+  decision: keyof typeof REVIEW_USER_SCORE,
+): AiImageRatingFeedback | undefined {
+  if (!outcome.ok || outcome.scorer !== VENDOR_ID) return undefined;
+  const parsed = rateAnswer.pick({ image_hash: true }).safeParse(outcome.raw);
+  return parsed.success ? { imageHash: parsed.data.image_hash, userScore: REVIEW_USER_SCORE[decision] } : undefined;
+}
 
 /** For callers holding a scorer from the registry (the admin review sends feedback). */
 export const isAiImageRatingScorer = (scorer: VendorScorer): scorer is AiImageRatingScorer =>
