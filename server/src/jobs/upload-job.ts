@@ -8,7 +8,7 @@ import { pluginConfig } from '../config';
 import { emitVerdict } from '../events';
 import { saveVerdict } from '../pipeline/persist';
 import { notAnImageRecord, unjudgedRecord } from '../pipeline/record';
-import type { JobResult } from '../services/jobs';
+import type { JobResult } from './engine';
 import type { Job } from './queue';
 import { assessStoredFile, findStoredFile, jobResultOf } from './stored-assessment';
 

@@ -41,7 +41,7 @@ const TRANSPORT_OPTIONS = new Set([
  * the Alibaba project…), so that changing them is not answered from verdicts cached under the old
  * ones. Credentials and transport options are left out: changing them changes no verdict.
  */
-function verdictVariant(settings: CommonVendorOptions, secretKeys: ReadonlyArray<string>): string {
+export function verdictVariant(settings: CommonVendorOptions, secretKeys: ReadonlyArray<string>): string {
   const shaping = Object.entries(settings)
     .filter(([key]) => !TRANSPORT_OPTIONS.has(key) && !secretKeys.includes(key))
     .sort(([a], [b]) => a.localeCompare(b));

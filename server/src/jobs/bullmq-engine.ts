@@ -1,0 +1,212 @@
+/**
+ * The engine when Redis is configured (`queue.connection`): BullMQ carries one job per file to
+ * the workers of every Strapi process on the database.
+ *
+ * - Job ids are built from the file, its stored content (Strapi's storage hash and size: a
+ *   replace keeps the hash but stores other bytes) and a fingerprint of the scorer
+ *   configuration, so the same work queued twice (a resume, a restart, two processes) is one
+ *   job. Finished jobs leave Redis; the ledger keeps the outcome.
+ * - Vendors' limits are BullMQ's, held in Redis and so shared by every process: the queue starts
+ *   at most `ratePerSecond` jobs per second and runs at most `concurrency` at once, the
+ *   tightest of the vendors a job may call. A 429 pauses the queue for its Retry-After (every
+ *   process waits, no worker sleeps on it) and hands the job back unscored.
+ * - A killed process's jobs lose their lock and BullMQ's stalled-job check gives them to another
+ *   worker after about `leaseMs`; a job whose score was already saved is finished without
+ *   scoring again (services/backfill.ts `work`, jobs/upload-job.ts).
+ * - Pause and cancel are the ledger's: a delivered job whose rows are no longer running is
+ *   dropped, and a resume queues the run's remaining rows again.
+ */
+import { createHash } from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import { Queue, Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
+import { FILE_UID } from '../attributes';
+import { pluginConfig, type PluginConfig } from '../config';
+import { LOCAL_MODEL_VERSION } from '../scorers/local';
+import { ENRICHERS, VENDORS, type VendorId } from '../scorers/vendors';
+import { verdictVariant } from '../services/vendors';
+import type { CommonVendorOptions } from '../vendor-http/define';
+import { deferringRateLimitsToQueue } from '../vendor-http/retry';
+import { RetryLaterError, type JobEngine, type RunJob } from './engine';
+import type { JobQueue } from './queue';
+import { UPLOADS_RUN } from './upload-job';
+
+const QUEUE_NAME = 'score';
+/** Files are read and queued in chunks of this many. */
+const CHUNK = 500;
+/** A job whose process died this many times in a row fails instead of being handed on again. */
+const MAX_STALLS = 3;
+
+interface ScoreJob {
+  file: number;
+}
+
+/** Vendors a job may call: those in the chain and the enabled enrichers. */
+function vendorsOf(config: PluginConfig): Array<{ id: VendorId; settings: CommonVendorOptions }> {
+  return (Object.keys(config.vendors) as VendorId[])
+    .filter((id) => config.scorers.includes(id) || (ENRICHERS.has(id) && config.vendors[id]?.enabled))
+    .map((id) => ({ id, settings: config.vendors[id] as CommonVendorOptions }));
+}
+
+/** What a score depends on besides the image; its change makes the same file new work. */
+export function scorerFingerprint(config: PluginConfig): string {
+  const { scorers, strategy, localWeight, workingSize, graphics, nsfw, local } = config;
+  const vendors = vendorsOf(config).map(({ id, settings }) => [
+    id,
+    verdictVariant(settings, VENDORS[id].secretKeys),
+  ]);
+  return createHash('sha256')
+    .update(JSON.stringify({ scorers, strategy, localWeight, workingSize, graphics, nsfw, local, LOCAL_MODEL_VERSION, vendors }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** BullMQ's limits for the tightest vendor a job may call; none for the embedded scorer alone. */
+export function vendorLimits(config: PluginConfig): { perSecond?: number; concurrency?: number } {
+  const vendors = vendorsOf(config).map(({ settings }) => settings);
+  const rates = vendors.flatMap((settings) => (settings.ratePerSecond ? [settings.ratePerSecond] : []));
+  return {
+    perSecond: rates.length > 0 ? Math.min(...rates) : undefined,
+    concurrency: vendors.length > 0 ? Math.min(...vendors.map((settings) => settings.concurrency)) : undefined,
+  };
+}
+
+export function bullmqEngine({
+  strapi,
+  queue: { connection: redis, prefix },
+  ledger,
+  concurrency,
+  pollMs,
+  leaseMs,
+  runJob,
+  runningBackfills,
+  closeFinishedRuns,
+  onError,
+}: {
+  strapi: Core.Strapi;
+  queue: NonNullable<PluginConfig['queue']>;
+  ledger: JobQueue;
+  concurrency: number;
+  pollMs: number;
+  leaseMs: number;
+  runJob: RunJob;
+  runningBackfills: (fresh?: boolean) => Promise<number[]>;
+  closeFinishedRuns: (runs: readonly number[]) => Promise<void>;
+  onError: (error: unknown) => void;
+}): JobEngine {
+  const { tls, ...address } = redis;
+  const connection: ConnectionOptions = { ...address, ...(tls ? { tls: {} } : {}) };
+  const queue = new Queue<ScoreJob>(QUEUE_NAME, { connection, prefix });
+  queue.on('error', onError);
+  const config = pluginConfig(strapi);
+  let fingerprint: string | undefined;
+  let worker: Worker<ScoreJob> | undefined;
+  let closer: NodeJS.Timeout | undefined;
+
+  const add = async (files: readonly number[]): Promise<void> => {
+    fingerprint ??= scorerFingerprint(config);
+    for (let start = 0; start < files.length; start += CHUNK) {
+      const chunk = files.slice(start, start + CHUNK);
+      const stored = (await strapi.db.query(FILE_UID).findMany({
+        where: { id: { $in: chunk } },
+        select: ['id', 'hash', 'size'],
+      })) as Array<{ id: number; hash: string | null; size: number | null }>;
+      const byId = new Map(stored.map((file) => [file.id, file]));
+      await queue.addBulk(
+        chunk.map((file) => {
+          // A file deleted meanwhile still gets its job, which records it skipped.
+          const content = byId.get(file);
+          return {
+            name: 'score',
+            data: { file },
+            opts: {
+              jobId: `f${file}-${content?.hash ?? 'gone'}-${content?.size ?? 0}-${fingerprint}`,
+              removeOnComplete: true,
+              removeOnFail: true,
+            },
+          };
+        }),
+      );
+    }
+  };
+
+  /** Queues again what the ledger still holds of a run (a resume, or this process's start). */
+  const requeue = async (run: number): Promise<void> => {
+    for (let after = 0; ; ) {
+      const page = await ledger.queuedFiles(run, after, CHUNK);
+      await add(page.map((row) => row.file));
+      if (page.length < CHUNK) return;
+      after = page[page.length - 1].id;
+    }
+  };
+
+  const work = async (job: BullJob<ScoreJob>): Promise<void> => {
+    const unfinished = await ledger.unfinishedOf(job.data.file);
+    let live = new Set([UPLOADS_RUN, ...(await runningBackfills())]);
+    // A run this process has not yet seen start (or resume) must not be dropped: read again.
+    if (unfinished.some((row) => !live.has(row.run))) live = new Set([UPLOADS_RUN, ...(await runningBackfills(true))]);
+    const rows = unfinished.filter((row) => live.has(row.run));
+    // Paused or cancelled: dropped here; a resume queues it again.
+    if (rows.length === 0) return;
+    const ids = rows.map((row) => row.id);
+    // Rows already active were held by a process that died: attempts > 1 tells the job to look
+    // at the file's record before scoring it again.
+    const attempts = Math.max(...rows.map((row) => row.attempts)) + 1;
+    await ledger.activate(ids, attempts);
+    const lead = rows.find((row) => row.run === UPLOADS_RUN) ?? rows[0];
+    let result;
+    try {
+      result = await deferringRateLimitsToQueue(() => runJob({ ...lead, state: 'active', attempts }));
+    } catch (error) {
+      if (!(error instanceof RetryLaterError)) throw error;
+      await ledger.release(ids);
+      await queue.rateLimit(error.retryAfterMs);
+      throw Worker.RateLimitError();
+    }
+    await ledger.finish(ids, result.state, result.outcome);
+  };
+
+  return {
+    queued: (_run, files) => add(files),
+
+    async runChanged(run) {
+      if ((await runningBackfills(true)).includes(run)) await requeue(run);
+    },
+
+    start() {
+      if (worker) return;
+      const { perSecond, concurrency: vendorConcurrency } = vendorLimits(config);
+      worker = new Worker<ScoreJob>(QUEUE_NAME, work, {
+        connection,
+        prefix,
+        concurrency,
+        // One job per 1/rate seconds: a fixed window of a whole second would let a burst of
+        // `rate` jobs at the end of one window meet another at the start of the next.
+        ...(perSecond ? { limiter: { max: 1, duration: Math.ceil(1000 / perSecond) } } : {}),
+        lockDuration: Math.max(500, Math.round(leaseMs / 2)),
+        stalledInterval: Math.max(500, Math.round(leaseMs / 2)),
+        maxStalledCount: MAX_STALLS,
+      });
+      worker.on('error', onError);
+      worker.on('failed', (job, error) => {
+        if (job) onError(new Error(`file ${job.data.file}: ${error.message}`));
+      });
+      const setup = async () => {
+        await (vendorConcurrency ? queue.setGlobalConcurrency(vendorConcurrency) : queue.removeGlobalConcurrency());
+        // Work the ledger holds but Redis may not (Redis was emptied, or the engine was switched).
+        for (const run of [UPLOADS_RUN, ...(await runningBackfills(true))]) await requeue(run);
+      };
+      setup().catch(onError);
+      closer = setInterval(() => {
+        runningBackfills().then(closeFinishedRuns).catch(onError);
+      }, pollMs);
+      closer.unref();
+    },
+
+    async stop() {
+      clearInterval(closer);
+      await worker?.close();
+      worker = undefined;
+      await queue.close();
+    },
+  };
+}

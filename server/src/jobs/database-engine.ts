@@ -1,0 +1,55 @@
+/**
+ * The default engine: no service beyond the database. `concurrency` loops in every process
+ * claim ledger rows (jobs/queue.ts `claim`), and wait `pollMs` when there was none; a killed
+ * process's rows come back when their lease runs out.
+ */
+import type { JobEngine, RunJob } from './engine';
+import type { JobQueue } from './queue';
+import { UPLOADS_RUN } from './upload-job';
+import { startWorkers, type Workers } from './worker';
+
+export function databaseEngine({
+  ledger,
+  concurrency,
+  pollMs,
+  runJob,
+  runningBackfills,
+  closeFinishedRuns,
+  onError,
+}: {
+  ledger: JobQueue;
+  concurrency: number;
+  pollMs: number;
+  runJob: RunJob;
+  runningBackfills: () => Promise<number[]>;
+  closeFinishedRuns: (runs: readonly number[]) => Promise<void>;
+  onError: (error: unknown) => void;
+}): JobEngine {
+  let workers: Workers | undefined;
+
+  /** One job, if there is one; true when a job was worked. */
+  const workOne = async (): Promise<boolean> => {
+    const backfills = await runningBackfills();
+    const job = await ledger.claim([UPLOADS_RUN, ...backfills]);
+    if (!job) {
+      // A backfill is closed once a worker finds nothing left of it, not after every job.
+      await closeFinishedRuns(backfills);
+      return false;
+    }
+    const result = await runJob(job);
+    await ledger.finish([job.id], result.state, result.outcome);
+    return true;
+  };
+
+  return {
+    queued: async () => workers?.nudge(),
+    runChanged: async () => workers?.nudge(),
+    start() {
+      workers ??= startWorkers({ concurrency, pollMs, work: workOne, onError });
+    },
+    async stop() {
+      await workers?.stop();
+      workers = undefined;
+    },
+  };
+}
