@@ -60,13 +60,24 @@ export function scorerFingerprint(config: PluginConfig): string {
     .slice(0, 16);
 }
 
-/** BullMQ's limits for the tightest vendor a job may call; none for the embedded scorer alone. */
-export function vendorLimits(config: PluginConfig): { perSecond?: number; concurrency?: number } {
+/** Jobs may start at any pace, but BullMQ only honours a 429's pause on a queue with a limiter. */
+const UNLIMITED = { max: 1_000_000, duration: 1_000 };
+
+/**
+ * BullMQ's limits for the tightest vendor a job may call (none for the embedded scorer alone).
+ * The rate is one job per 1/rate seconds: BullMQ's window is fixed, and `rate` jobs per whole
+ * second would let a burst at the end of one window meet another at the start of the next.
+ */
+export function vendorLimits(config: PluginConfig): {
+  limiter?: { max: number; duration: number };
+  concurrency?: number;
+} {
   const vendors = vendorsOf(config).map(({ settings }) => settings);
+  if (vendors.length === 0) return {};
   const rates = vendors.flatMap((settings) => (settings.ratePerSecond ? [settings.ratePerSecond] : []));
   return {
-    perSecond: rates.length > 0 ? Math.min(...rates) : undefined,
-    concurrency: vendors.length > 0 ? Math.min(...vendors.map((settings) => settings.concurrency)) : undefined,
+    limiter: rates.length > 0 ? { max: 1, duration: Math.ceil(1000 / Math.min(...rates)) } : UNLIMITED,
+    concurrency: Math.min(...vendors.map((settings) => settings.concurrency)),
   };
 }
 
@@ -129,10 +140,14 @@ export function bullmqEngine({
     }
   };
 
-  /** Queues again what the ledger still holds of a run (a resume, or this process's start). */
+  /**
+   * Queues again what the ledger still holds unfinished of a run (a resume, or this process's
+   * start): a job still in Redis has the same id and is left as it is; one Redis lost (it was
+   * emptied, or the engine was switched) is queued anew.
+   */
   const requeue = async (run: number): Promise<void> => {
     for (let after = 0; ; ) {
-      const page = await ledger.queuedFiles(run, after, CHUNK);
+      const page = await ledger.unfinishedFiles(run, after, CHUNK);
       await add(page.map((row) => row.file));
       if (page.length < CHUNK) return;
       after = page[page.length - 1].id;
@@ -174,14 +189,12 @@ export function bullmqEngine({
 
     start() {
       if (worker) return;
-      const { perSecond, concurrency: vendorConcurrency } = vendorLimits(config);
+      const { limiter, concurrency: vendorConcurrency } = vendorLimits(config);
       worker = new Worker<ScoreJob>(QUEUE_NAME, work, {
         connection,
         prefix,
         concurrency,
-        // One job per 1/rate seconds: a fixed window of a whole second would let a burst of
-        // `rate` jobs at the end of one window meet another at the start of the next.
-        ...(perSecond ? { limiter: { max: 1, duration: Math.ceil(1000 / perSecond) } } : {}),
+        ...(limiter ? { limiter } : {}),
         lockDuration: Math.max(500, Math.round(leaseMs / 2)),
         stalledInterval: Math.max(500, Math.round(leaseMs / 2)),
         maxStalledCount: MAX_STALLS,
@@ -192,7 +205,6 @@ export function bullmqEngine({
       });
       const setup = async () => {
         await (vendorConcurrency ? queue.setGlobalConcurrency(vendorConcurrency) : queue.removeGlobalConcurrency());
-        // Work the ledger holds but Redis may not (Redis was emptied, or the engine was switched).
         for (const run of [UPLOADS_RUN, ...(await runningBackfills(true))]) await requeue(run);
       };
       setup().catch(onError);

@@ -105,10 +105,10 @@ export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance:
       });
     },
 
-    /** The files of a run still queued, oldest first, a page after `after` (a job id). */
-    async queuedFiles(run: number, after: number, limit: number): Promise<Array<{ id: number; file: number }>> {
+    /** The files of a run not yet ended, oldest first, a page after `after` (a job id). */
+    async unfinishedFiles(run: number, after: number, limit: number): Promise<Array<{ id: number; file: number }>> {
       return (await jobs().findMany({
-        where: { run, state: 'queued', id: { $gt: after } },
+        where: { run, state: { $in: ['queued', 'active'] }, id: { $gt: after } },
         orderBy: { id: 'asc' },
         limit,
         select: ['id', 'file'],
