@@ -106,8 +106,15 @@ export function bullmqEngine({
 }): JobEngine {
   const { tls, ...address } = redis;
   const connection: ConnectionOptions = { ...address, ...(tls ? { tls: {} } : {}) };
-  const queue = new Queue<ScoreJob>(QUEUE_NAME, { connection, prefix });
-  queue.on('error', onError);
+  // Made on first use, and again after stop(): jobs may be queued while the workers are stopped.
+  let opened: Queue<ScoreJob> | undefined;
+  const queue = (): Queue<ScoreJob> => {
+    if (!opened) {
+      opened = new Queue<ScoreJob>(QUEUE_NAME, { connection, prefix });
+      opened.on('error', onError);
+    }
+    return opened;
+  };
   const config = pluginConfig(strapi);
   let fingerprint: string | undefined;
   let worker: Worker<ScoreJob> | undefined;
@@ -122,7 +129,7 @@ export function bullmqEngine({
         select: ['id', 'hash', 'size'],
       })) as Array<{ id: number; hash: string | null; size: number | null }>;
       const byId = new Map(stored.map((file) => [file.id, file]));
-      await queue.addBulk(
+      await queue().addBulk(
         chunk.map((file) => {
           // A file deleted meanwhile still gets its job, which records it skipped.
           const content = byId.get(file);
@@ -174,7 +181,7 @@ export function bullmqEngine({
     } catch (error) {
       if (!(error instanceof RetryLaterError)) throw error;
       await ledger.release(ids);
-      await queue.rateLimit(error.retryAfterMs);
+      await queue().rateLimit(error.retryAfterMs);
       throw Worker.RateLimitError();
     }
     await ledger.finish(ids, result.state, result.outcome);
@@ -195,8 +202,10 @@ export function bullmqEngine({
         prefix,
         concurrency,
         ...(limiter ? { limiter } : {}),
-        lockDuration: Math.max(500, Math.round(leaseMs / 2)),
-        stalledInterval: Math.max(500, Math.round(leaseMs / 2)),
+        // The lock is renewed every half of it while the job runs; a killed process's runs out
+        // and the next stalled check, at most half a lease later, hands the job on.
+        lockDuration: leaseMs,
+        stalledInterval: Math.round(leaseMs / 2),
         maxStalledCount: MAX_STALLS,
       });
       worker.on('error', onError);
@@ -204,7 +213,9 @@ export function bullmqEngine({
         if (job) onError(new Error(`file ${job.data.file}: ${error.message}`));
       });
       const setup = async () => {
-        await (vendorConcurrency ? queue.setGlobalConcurrency(vendorConcurrency) : queue.removeGlobalConcurrency());
+        await (vendorConcurrency
+          ? queue().setGlobalConcurrency(vendorConcurrency)
+          : queue().removeGlobalConcurrency());
         for (const run of [UPLOADS_RUN, ...(await runningBackfills(true))]) await requeue(run);
       };
       setup().catch(onError);
@@ -218,7 +229,8 @@ export function bullmqEngine({
       clearInterval(closer);
       await worker?.close();
       worker = undefined;
-      await queue.close();
+      await opened?.close();
+      opened = undefined;
     },
   };
 }

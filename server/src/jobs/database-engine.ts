@@ -1,7 +1,7 @@
 /**
  * The default engine: no service beyond the database. `concurrency` loops in every process
- * claim ledger rows (jobs/queue.ts `claim`), and wait `pollMs` when there was none; a killed
- * process's rows come back when their lease runs out.
+ * claim ledger rows (jobs/queue.ts `claim`), and wait `pollMs` when there was none. A job's
+ * lease is renewed while it runs; a killed process's rows come back when theirs runs out.
  */
 import type { JobEngine, RunJob } from './engine';
 import type { JobQueue } from './queue';
@@ -12,6 +12,7 @@ export function databaseEngine({
   ledger,
   concurrency,
   pollMs,
+  leaseMs,
   runJob,
   runningBackfills,
   closeFinishedRuns,
@@ -20,6 +21,7 @@ export function databaseEngine({
   ledger: JobQueue;
   concurrency: number;
   pollMs: number;
+  leaseMs: number;
   runJob: RunJob;
   runningBackfills: () => Promise<number[]>;
   closeFinishedRuns: (runs: readonly number[]) => Promise<void>;
@@ -36,7 +38,13 @@ export function databaseEngine({
       await closeFinishedRuns(backfills);
       return false;
     }
-    const result = await runJob(job);
+    const renewal = setInterval(() => ledger.renew([job.id]).catch(onError), leaseMs / 3);
+    let result;
+    try {
+      result = await runJob(job);
+    } finally {
+      clearInterval(renewal);
+    }
     await ledger.finish([job.id], result.state, result.outcome);
     return true;
   };

@@ -71,6 +71,14 @@ export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance:
       return null;
     },
 
+    /** Extends the lease of jobs this process is still working on, so a slow one is not taken over. */
+    async renew(ids: readonly number[]): Promise<void> {
+      await jobs().updateMany({
+        where: { id: { $in: [...ids] }, lockedBy: instance, state: 'active' },
+        data: { lockedUntil: new Date(Date.now() + leaseMs) },
+      });
+    },
+
     /** Ends jobs this process holds; a job whose lease was taken over meanwhile is left to its new holder. */
     async finish(ids: readonly number[], state: FinalJobState, outcome?: string): Promise<void> {
       await jobs().updateMany({

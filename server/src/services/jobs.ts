@@ -53,6 +53,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     ledger,
     concurrency: config.jobs.concurrency,
     pollMs: config.jobs.pollMs,
+    leaseMs: config.jobs.leaseMs,
     runJob,
     runningBackfills,
     closeFinishedRuns: async (runs: readonly number[]) => {
@@ -61,7 +62,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     onError: (error: unknown) => strapi.log.error(`[photo-score] background job: ${messageOf(error)}`),
   };
   const engine: JobEngine = config.queue
-    ? bullmqEngine({ ...shared, strapi, queue: config.queue, leaseMs: config.jobs.leaseMs })
+    ? bullmqEngine({ ...shared, strapi, queue: config.queue })
     : databaseEngine(shared);
 
   return {
