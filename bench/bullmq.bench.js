@@ -95,11 +95,15 @@ async function vendorRate() {
     const run = await timedBackfill(strapi, { scope: 'unscored' });
     const arrivals = vendor.scoreArrivals;
     const sustained = (arrivals.length - 1) / ((arrivals[arrivals.length - 1] - arrivals[0]) / 1000);
-    console.log(`(b) ${VENDOR_FILES} distinct images through a PhotoILike stand-in limited to 5 calls/s, two processes`);
+    console.log(
+      `(b) ${VENDOR_FILES} distinct images through a PhotoILike stand-in limited to 5 calls/s, two processes`,
+    );
     console.log(
       `  backfill              ${run.seconds.toFixed(1)} s (${run.progress.done} done, ${run.progress.failed} failed)`,
     );
-    console.log(`  vendor saw            ${arrivals.length} scoring calls, ${sustained.toFixed(2)} per second sustained (goal ≥ 4.5)`);
+    console.log(
+      `  vendor saw            ${arrivals.length} scoring calls, ${sustained.toFixed(2)} per second sustained (goal ≥ 4.5)`,
+    );
     console.log(`  429 answered          ${vendor.rateLimited} (goal 0)`);
   } finally {
     await second.stop();

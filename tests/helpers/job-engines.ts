@@ -30,7 +30,8 @@ export function createTestEngine(name: EngineName): TestEngine {
       await redis.connect();
       try {
         const keys: string[] = [];
-        for await (const batch of redis.scanStream({ match: `${prefix}:*`, count: 500 })) keys.push(...(batch as string[]));
+        for await (const batch of redis.scanStream({ match: `${prefix}:*`, count: 500 }))
+          keys.push(...(batch as string[]));
         if (keys.length > 0) await redis.del(...keys);
       } finally {
         redis.disconnect();

@@ -127,7 +127,11 @@ export const pluginConfigSchema = z
       .object({
         concurrency: z.number().int().min(1).max(16).default(1),
         pollMs: z.number().int().min(10).max(60_000).default(1_000),
-        leaseMs: z.number().int().min(1_000).default(5 * 60_000),
+        leaseMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .default(5 * 60_000),
       })
       .strict()
       .default({ concurrency: 1, pollMs: 1_000, leaseMs: 5 * 60_000 }),

@@ -8,24 +8,30 @@
  *   job. Finished jobs leave Redis; the ledger keeps the outcome.
  * - Vendors' limits are BullMQ's, held in Redis and so shared by every process: the queue starts
  *   at most `ratePerSecond` jobs per second and runs at most `concurrency` at once, the
- *   tightest of the vendors a job may call. A 429 pauses the queue for its Retry-After (every
- *   process waits, no worker sleeps on it) and hands the job back unscored.
+ *   tightest of the vendors a job may call. A job's own work before its call (reading,
+ *   decoding, the database) takes longer in one job than another, so the calls themselves are
+ *   also held to the vendor's window, in Redis, as the vendor counts them (`TAKE_PLACE`). A 429
+ *   pauses the queue for its Retry-After (every process waits, no worker sleeps on it), and
+ *   the job goes back unscored.
  * - A killed process's jobs lose their lock and BullMQ's stalled-job check gives them to another
  *   worker after about `leaseMs`; a job whose score was already saved is finished without
  *   scoring again (services/backfill.ts `work`, jobs/upload-job.ts).
  * - Pause and cancel are the ledger's: a delivered job whose rows are no longer running is
  *   dropped, and a resume queues the run's remaining rows again.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { Queue, Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
+import Redis from 'ioredis';
 import { FILE_UID } from '../attributes';
 import { pluginConfig, type PluginConfig } from '../config';
 import { LOCAL_MODEL_VERSION } from '../scorers/local';
 import { ENRICHERS, VENDORS, type VendorId } from '../scorers/vendors';
 import { verdictVariant } from '../services/vendors';
 import type { CommonVendorOptions } from '../vendor-http/define';
-import { deferringRateLimitsToQueue } from '../vendor-http/retry';
+import { inQueueJob, type SharedSlot } from '../vendor-http/queue-context';
+import { VendorError } from '../vendor-http/errors';
+import { sleep } from '../vendor-http/retry';
 import { RetryLaterError, type JobEngine, type RunJob } from './engine';
 import type { JobQueue } from './queue';
 import { UPLOADS_RUN } from './upload-job';
@@ -35,10 +41,46 @@ const QUEUE_NAME = 'score';
 const CHUNK = 500;
 /** A job whose process died this many times in a row fails instead of being handed on again. */
 const MAX_STALLS = 3;
+/** A waiting call asks for a place again at least this often (places of calls in flight free at their answer). */
+const POLL_MS = 50;
+/** Longest a call may hold a place: its process may have died with the call in flight. */
+const HOLD_MS = 60_000;
 
 interface ScoreJob {
   file: number;
 }
+
+/**
+ * A vendor's window in Redis, for every process at once, kept as the in-process limiter keeps
+ * it (vendor-http/limiter.ts): at most `perSecond` calls hold a place, and a call holds it from
+ * its start until one second after its answer, since the vendor counts a call when it arrives.
+ * A place of a call whose process died frees itself after `HOLD_MS`. On Redis's clock, so all
+ * processes agree. KEYS: the window (a sorted set: call → when its place frees), the pause
+ * after a 429. Answers 0 (a place is this call's), the ms to wait before asking again, or,
+ * negative, how long the vendor is still paused.
+ */
+const TAKE_PLACE = `
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return -paused end
+local perSecond = tonumber(ARGV[1])
+if perSecond == 0 then return 0 end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) < perSecond then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+  return 0
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, math.min(tonumber(first[2]) - now, ${POLL_MS}))`;
+
+/** The answer is in: the call's place frees one second from now. */
+const RELEASE_PLACE = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now + 1000, ARGV[1])
+return 0`;
 
 /** Vendors a job may call: those in the chain and the enabled enrichers. */
 function vendorsOf(config: PluginConfig): Array<{ id: VendorId; settings: CommonVendorOptions }> {
@@ -50,12 +92,21 @@ function vendorsOf(config: PluginConfig): Array<{ id: VendorId; settings: Common
 /** What a score depends on besides the image; its change makes the same file new work. */
 export function scorerFingerprint(config: PluginConfig): string {
   const { scorers, strategy, localWeight, workingSize, graphics, nsfw, local } = config;
-  const vendors = vendorsOf(config).map(({ id, settings }) => [
-    id,
-    verdictVariant(settings, VENDORS[id].secretKeys),
-  ]);
+  const vendors = vendorsOf(config).map(({ id, settings }) => [id, verdictVariant(settings, VENDORS[id].secretKeys)]);
   return createHash('sha256')
-    .update(JSON.stringify({ scorers, strategy, localWeight, workingSize, graphics, nsfw, local, LOCAL_MODEL_VERSION, vendors }))
+    .update(
+      JSON.stringify({
+        scorers,
+        strategy,
+        localWeight,
+        workingSize,
+        graphics,
+        nsfw,
+        local,
+        LOCAL_MODEL_VERSION,
+        vendors,
+      }),
+    )
     .digest('hex')
     .slice(0, 16);
 }
@@ -116,6 +167,26 @@ export function bullmqEngine({
     return opened;
   };
   const config = pluginConfig(strapi);
+  let paceClient: Redis | undefined;
+  const redisClient = () => (paceClient ??= new Redis(connection));
+  const pausedKey = (vendor: string) => `${prefix}:paused:${vendor}`;
+  const slot: SharedSlot = async (vendor, perSecond, signal) => {
+    const windowKey = `${prefix}:window:${vendor}`;
+    const call = randomUUID();
+    for (;;) {
+      const wait = Number(
+        await redisClient().eval(TAKE_PLACE, 2, windowKey, pausedKey(vendor), perSecond ?? 0, call, HOLD_MS),
+      );
+      // A job started before the pause: nothing is sent, the job goes back to the queue.
+      if (wait < 0) throw new VendorError(vendor, 'rate-limited', 'paused after a 429', { retryAfterMs: -wait });
+      if (wait === 0) break;
+      await sleep(wait, signal);
+    }
+    return async () => {
+      // Should Redis not answer, the place frees itself after HOLD_MS.
+      if (perSecond) await redisClient().eval(RELEASE_PLACE, 1, windowKey, call).catch(onError);
+    };
+  };
   let fingerprint: string | undefined;
   let worker: Worker<ScoreJob> | undefined;
   let closer: NodeJS.Timeout | undefined;
@@ -177,10 +248,12 @@ export function bullmqEngine({
     const lead = rows.find((row) => row.run === UPLOADS_RUN) ?? rows[0];
     let result;
     try {
-      result = await deferringRateLimitsToQueue(() => runJob({ ...lead, state: 'active', attempts }));
+      result = await inQueueJob(slot, () => runJob({ ...lead, state: 'active', attempts }));
     } catch (error) {
       if (!(error instanceof RetryLaterError)) throw error;
       await ledger.release(ids);
+      // No job starts, and no job already running calls that vendor, until the pause is over.
+      await redisClient().set(pausedKey(error.vendor), '1', 'PX', error.retryAfterMs);
       await queue().rateLimit(error.retryAfterMs);
       throw Worker.RateLimitError();
     }
@@ -213,9 +286,7 @@ export function bullmqEngine({
         if (job) onError(new Error(`file ${job.data.file}: ${error.message}`));
       });
       const setup = async () => {
-        await (vendorConcurrency
-          ? queue().setGlobalConcurrency(vendorConcurrency)
-          : queue().removeGlobalConcurrency());
+        await (vendorConcurrency ? queue().setGlobalConcurrency(vendorConcurrency) : queue().removeGlobalConcurrency());
         for (const run of [UPLOADS_RUN, ...(await runningBackfills(true))]) await requeue(run);
       };
       setup().catch(onError);
@@ -231,6 +302,8 @@ export function bullmqEngine({
       worker = undefined;
       await opened?.close();
       opened = undefined;
+      paceClient?.disconnect();
+      paceClient = undefined;
     },
   };
 }

@@ -32,7 +32,10 @@ export interface JobEngine {
 export class RetryLaterError extends Error {
   override name = 'RetryLaterError';
 
-  constructor(readonly retryAfterMs: number) {
-    super(`a vendor asked to retry in ${retryAfterMs} ms`);
+  constructor(
+    readonly vendor: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`${vendor} asked to retry in ${retryAfterMs} ms`);
   }
 }

@@ -9,7 +9,7 @@ import { getService } from '../get-service';
 import type { Assessment } from '../pipeline';
 import { fromStoredFile } from '../pipeline/prepare';
 import type { PhotoScoreDetails } from '../pipeline/record';
-import { deferredRetryAfterMs } from '../vendor-http/retry';
+import { deferredRateLimit } from '../vendor-http/queue-context';
 import { RetryLaterError } from './engine';
 import { readStoredFile, StoredFileError, type StoredFileRow } from './stored-file';
 
@@ -51,8 +51,8 @@ export async function assessStoredFile(strapi: Core.Strapi, file: StoredFile): P
   );
   // A vendor answered 429 to a job whose queue waits it out (the BullMQ engine): nothing is
   // saved, the job comes back when the queue's pause ends.
-  const retryAfterMs = deferredRetryAfterMs();
-  if (retryAfterMs !== undefined) throw new RetryLaterError(retryAfterMs);
+  const rateLimited = deferredRateLimit();
+  if (rateLimited) throw new RetryLaterError(rateLimited.vendor, rateLimited.retryAfterMs);
   return { kind: 'assessed', file, assessment };
 }
 

@@ -1,5 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { VendorError } from './errors';
+import { deferRateLimit } from './queue-context';
 
 // p-retry ships as ESM only: a dynamic import loads it from CommonJS everywhere (Node's
 // require(esm) is newer than some supported Node versions, and jest's VM modules refuse it).
@@ -15,23 +15,6 @@ export interface RetryOptions {
 const deadlines = new WeakMap<AbortSignal, number>();
 
 /**
- * Work run by a queue that has a rate limit of its own to pause (the BullMQ engine): a 429 is
- * not waited out in this call, it is handed to the queue, which pauses the vendor's work for
- * every process and hands the job back later. Holds the longest Retry-After seen.
- */
-const queueRateLimits = new AsyncLocalStorage<{ retryAfterMs?: number }>();
-
-/** Without Retry-After, a 429 pauses the queue this long. */
-const DEFAULT_RATE_LIMIT_PAUSE_MS = 1_000;
-
-export async function deferringRateLimitsToQueue<T>(run: () => Promise<T>): Promise<T> {
-  return queueRateLimits.run({}, run);
-}
-
-/** The Retry-After a vendor answered inside `deferringRateLimitsToQueue`, if any did. */
-export const deferredRetryAfterMs = (): number | undefined => queueRateLimits.getStore()?.retryAfterMs;
-
-/**
  * An upload's deadline as a signal that also tells when it fires, so a retry that cannot be in
  * time is not waited for (see withRetries).
  */
@@ -41,7 +24,8 @@ export function deadlineSignal(ms: number): AbortSignal {
   return signal;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
+/** Resolves after `ms`, or rejects when the signal aborts first. */
+export const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
@@ -73,11 +57,8 @@ export async function withRetries<T>(
     shouldRetry: async ({ error }) => {
       if (!(error instanceof VendorError) || !error.retryable) return false;
       const wait = error.details.retryAfterMs;
-      const queue = queueRateLimits.getStore();
-      if (queue && error.kind === 'rate-limited') {
-        queue.retryAfterMs = Math.max(queue.retryAfterMs ?? 0, wait ?? DEFAULT_RATE_LIMIT_PAUSE_MS);
-        return false;
-      }
+      // In a job of a shared queue the queue waits it out, for every process (queue-context.ts).
+      if (error.kind === 'rate-limited' && deferRateLimit(error.vendor, wait)) return false;
       if (wait === undefined) return true;
       const deadline = deadlines.get(signal);
       if (deadline !== undefined && Date.now() + wait >= deadline) return false;
