@@ -282,8 +282,12 @@ export function bullmqEngine({
         maxStalledCount: MAX_STALLS,
       });
       worker.on('error', onError);
+      // BullMQ gave up on a job (its processes died MAX_STALLS times, or the ledger failed):
+      // the ledger says so, or the run would wait for it forever.
       worker.on('failed', (job, error) => {
-        if (job) onError(new Error(`file ${job.data.file}: ${error.message}`));
+        if (!job) return;
+        onError(new Error(`file ${job.data.file}: ${error.message}`));
+        ledger.failActive(job.data.file, error.message).catch(onError);
       });
       const setup = async () => {
         await (vendorConcurrency ? queue().setGlobalConcurrency(vendorConcurrency) : queue().removeGlobalConcurrency());

@@ -105,6 +105,14 @@ export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance:
       });
     },
 
+    /** The active jobs of a file end failed, whoever held them (BullMQ gave up on the file's job). */
+    async failActive(file: number, outcome: string): Promise<void> {
+      await jobs().updateMany({
+        where: { file, state: 'active' },
+        data: { state: 'failed', outcome, finishedAt: new Date(), lockedUntil: null },
+      });
+    },
+
     /** Jobs handed back unworked (a vendor asked to retry later). */
     async release(ids: readonly number[]): Promise<void> {
       await jobs().updateMany({
