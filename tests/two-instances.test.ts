@@ -56,7 +56,8 @@ describe.each(ENGINES)('two Strapi processes sharing a backfill (%s engine)', (e
     for (let i = 0; i < FILES; i++) uploads.push(jpeg(`shared-${i}.jpg`, await crispPhoto(480, 360, i + 1)));
     await storeWithoutPlugin(uploads, { database, publicDir });
 
-    const jobs = JSON.stringify({ pollMs: 50, leaseMs: 3_000 });
+    // Longer than a process can stall: better-sqlite3 blocks up to 5 s waiting for the other's write lock.
+    const jobs = JSON.stringify({ pollMs: 50, leaseMs: 6_000 });
     app = await startApp({ ...engine.env, PHOTO_SCORE_JOBS: jobs }, { database, publicDir });
     const webhook = await asAdmin(app.http.post('/admin/webhooks')).send({
       name: 'scorings',

@@ -187,6 +187,10 @@ export function bullmqEngine({
       if (perSecond) await redisClient().eval(RELEASE_PLACE, 1, windowKey, call).catch(onError);
     };
   };
+  /** No call to this vendor from any process until the Retry-After has passed (TAKE_PLACE). */
+  const pause = (vendor: string, retryAfterMs: number): void => {
+    redisClient().set(pausedKey(vendor), '1', 'PX', retryAfterMs).catch(onError);
+  };
   let fingerprint: string | undefined;
   let worker: Worker<ScoreJob> | undefined;
   let closer: NodeJS.Timeout | undefined;
@@ -248,13 +252,12 @@ export function bullmqEngine({
     const lead = rows.find((row) => row.run === UPLOADS_RUN) ?? rows[0];
     let result;
     try {
-      result = await inQueueJob(slot, () => runJob({ ...lead, state: 'active', attempts }));
+      result = await inQueueJob({ slot, pause }, () => runJob({ ...lead, state: 'active', attempts }));
     } catch (error) {
       if (!(error instanceof RetryLaterError)) throw error;
-      await ledger.release(ids);
-      // No job starts, and no job already running calls that vendor, until the pause is over.
-      await redisClient().set(pausedKey(error.vendor), '1', 'PX', error.retryAfterMs);
+      // No job starts until the pause is over (`pause` already stopped calls of jobs under way).
       await queue().rateLimit(error.retryAfterMs);
+      await ledger.release(ids);
       throw Worker.RateLimitError();
     }
     await ledger.finish(ids, result.state, result.outcome);

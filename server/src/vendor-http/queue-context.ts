@@ -19,6 +19,8 @@ export type SharedSlot = (
 
 interface QueueContext {
   slot: SharedSlot;
+  /** Told at once of a 429, so the other processes stop calling the vendor before this job is even back. */
+  pause: (vendor: string, retryAfterMs: number) => void;
   /** The vendor that answered 429 during the job, and the longest Retry-After it asked for. */
   rateLimited?: { vendor: string; retryAfterMs: number };
 }
@@ -28,7 +30,8 @@ const context = new AsyncLocalStorage<QueueContext>();
 /** Without Retry-After, a 429 pauses the queue this long. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 1_000;
 
-export const inQueueJob = <T>(slot: SharedSlot, run: () => Promise<T>): Promise<T> => context.run({ slot }, run);
+export const inQueueJob = <T>(queue: Pick<QueueContext, 'slot' | 'pause'>, run: () => Promise<T>): Promise<T> =>
+  context.run({ ...queue }, run);
 
 /** Inside a queue job: keeps the 429's Retry-After for the queue and answers true (do not retry here). */
 export function deferRateLimit(vendor: string, retryAfterMs: number | undefined): boolean {
@@ -36,6 +39,7 @@ export function deferRateLimit(vendor: string, retryAfterMs: number | undefined)
   if (!job) return false;
   const wait = Math.max(job.rateLimited?.retryAfterMs ?? 0, retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS);
   job.rateLimited = { vendor, retryAfterMs: wait };
+  job.pause(vendor, wait);
   return true;
 }
 
