@@ -43,7 +43,7 @@ const { createStrapi } = require('@strapi/strapi');
 const boot = () => createStrapi({ appDir, distDir: appDir, autoReload: false, serveAdminPanel: false }).load();
 
 /** The other process, on this one's database, files, Redis and plugin config. */
-const secondProcess = () => startSecondInstance({ NODE_ENV: 'production' });
+const secondProcess = () => startSecondInstance({ NODE_ENV: 'production' }, appDir);
 
 async function instancesAgainstOne() {
   const images = [];

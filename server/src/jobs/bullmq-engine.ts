@@ -32,8 +32,7 @@ import type { CommonVendorOptions } from '../vendor-http/define';
 import { inQueueJob, type SharedSlot } from '../vendor-http/queue-context';
 import { VendorError } from '../vendor-http/errors';
 import { sleep } from '../vendor-http/retry';
-import { RetryLaterError, type JobEngine, type RunJob } from './engine';
-import type { JobQueue } from './queue';
+import { RetryLaterError, type EngineOptions, type JobEngine } from './engine';
 import { UPLOADS_RUN } from './upload-job';
 
 const QUEUE_NAME = 'score';
@@ -132,29 +131,17 @@ export function vendorLimits(config: PluginConfig): {
   };
 }
 
-export function bullmqEngine({
-  strapi,
-  queue: { connection: redis, prefix },
-  ledger,
-  concurrency,
-  pollMs,
-  leaseMs,
-  runJob,
-  runningBackfills,
-  closeFinishedRuns,
-  onError,
-}: {
-  strapi: Core.Strapi;
-  queue: NonNullable<PluginConfig['queue']>;
-  ledger: JobQueue;
-  concurrency: number;
-  pollMs: number;
-  leaseMs: number;
-  runJob: RunJob;
-  runningBackfills: (fresh?: boolean) => Promise<number[]>;
-  closeFinishedRuns: (runs: readonly number[]) => Promise<void>;
-  onError: (error: unknown) => void;
-}): JobEngine {
+export function bullmqEngine(
+  options: EngineOptions & { strapi: Core.Strapi; queue: NonNullable<PluginConfig['queue']> },
+): JobEngine {
+  const {
+    strapi,
+    queue: { connection: redis, prefix },
+    ledger,
+    leaseMs,
+    runningBackfills,
+    onError,
+  } = options;
   const { tls, ...address } = redis;
   const connection: ConnectionOptions = { ...address, ...(tls ? { tls: {} } : {}) };
   // Made on first use, and again after stop(): jobs may be queued while the workers are stopped.
@@ -252,7 +239,7 @@ export function bullmqEngine({
     const lead = rows.find((row) => row.run === UPLOADS_RUN) ?? rows[0];
     let result;
     try {
-      result = await inQueueJob({ slot, pause }, () => runJob({ ...lead, state: 'active', attempts }));
+      result = await inQueueJob({ slot, pause }, () => options.runJob({ ...lead, state: 'active', attempts }));
     } catch (error) {
       if (!(error instanceof RetryLaterError)) throw error;
       // No job starts until the pause is over (`pause` already stopped calls of jobs under way).
@@ -276,7 +263,7 @@ export function bullmqEngine({
       worker = new Worker<ScoreJob>(QUEUE_NAME, work, {
         connection,
         prefix,
-        concurrency,
+        concurrency: options.concurrency,
         ...(limiter ? { limiter } : {}),
         // The lock is renewed every half of it while the job runs; a killed process's runs out
         // and the next stalled check, at most half a lease later, hands the job on.
@@ -298,8 +285,8 @@ export function bullmqEngine({
       };
       setup().catch(onError);
       closer = setInterval(() => {
-        runningBackfills().then(closeFinishedRuns).catch(onError);
-      }, pollMs);
+        runningBackfills().then(options.closeFinishedRuns).catch(onError);
+      }, options.pollMs);
       closer.unref();
     },
 

@@ -3,30 +3,12 @@
  * claim ledger rows (jobs/queue.ts `claim`), and wait `pollMs` when there was none. A job's
  * lease is renewed while it runs; a killed process's rows come back when theirs runs out.
  */
-import type { JobEngine, RunJob } from './engine';
-import type { JobQueue } from './queue';
+import type { EngineOptions, JobEngine } from './engine';
 import { UPLOADS_RUN } from './upload-job';
 import { startWorkers, type Workers } from './worker';
 
-export function databaseEngine({
-  ledger,
-  concurrency,
-  pollMs,
-  leaseMs,
-  runJob,
-  runningBackfills,
-  closeFinishedRuns,
-  onError,
-}: {
-  ledger: JobQueue;
-  concurrency: number;
-  pollMs: number;
-  leaseMs: number;
-  runJob: RunJob;
-  runningBackfills: () => Promise<number[]>;
-  closeFinishedRuns: (runs: readonly number[]) => Promise<void>;
-  onError: (error: unknown) => void;
-}): JobEngine {
+export function databaseEngine(options: EngineOptions): JobEngine {
+  const { ledger, leaseMs, runJob, runningBackfills, onError } = options;
   let workers: Workers | undefined;
 
   /** One job, if there is one; true when a job was worked. */
@@ -35,7 +17,7 @@ export function databaseEngine({
     const job = await ledger.claim([UPLOADS_RUN, ...backfills]);
     if (!job) {
       // A backfill is closed once a worker finds nothing left of it, not after every job.
-      await closeFinishedRuns(backfills);
+      await options.closeFinishedRuns(backfills);
       return false;
     }
     const renewal = setInterval(() => ledger.renew([job.id]).catch(onError), leaseMs / 3);
@@ -53,7 +35,7 @@ export function databaseEngine({
     queued: async () => workers?.nudge(),
     runChanged: async () => workers?.nudge(),
     start() {
-      workers ??= startWorkers({ concurrency, pollMs, work: workOne, onError });
+      workers ??= startWorkers({ concurrency: options.concurrency, pollMs: options.pollMs, work: workOne, onError });
     },
     async stop() {
       await workers?.stop();

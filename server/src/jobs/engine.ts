@@ -4,7 +4,7 @@
  * rows claimed by polling (jobs/database-engine.ts, the default) and BullMQ on Redis
  * (jobs/bullmq-engine.ts, with `queue.connection`). Backfills and async uploads only see this.
  */
-import type { FinalJobState, Job } from './queue';
+import type { FinalJobState, Job, JobQueue } from './queue';
 
 export interface JobResult {
   state: FinalJobState;
@@ -13,6 +13,21 @@ export interface JobResult {
 
 /** Scores one job's file and says how it ended (services/jobs.ts routes it to the backfill or the upload job). */
 export type RunJob = (job: Job) => Promise<JobResult>;
+
+/** What both engines are built from (services/jobs.ts). */
+export interface EngineOptions {
+  ledger: JobQueue;
+  /** Jobs worked at once by this process. */
+  concurrency: number;
+  pollMs: number;
+  leaseMs: number;
+  runJob: RunJob;
+  /** The backfills in state `running`, read again at most once per `pollMs` unless `fresh`. */
+  runningBackfills: (fresh?: boolean) => Promise<number[]>;
+  /** Marks done those of these runs with nothing left. */
+  closeFinishedRuns: (runs: readonly number[]) => Promise<void>;
+  onError: (error: unknown) => void;
+}
 
 export interface JobEngine {
   /** Rows were just written to the ledger for these files of a run: deliver them. */
