@@ -83,4 +83,109 @@ async function timedUpload(app, bytes, name) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-module.exports = { bootApp, privateAppEnv, syntheticPhoto, timedUpload, median };
+/** `--name <number>` of the command line, or `fallback`. */
+const numberArg = (name, fallback) => {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+};
+
+/**
+ * The embedded scorer alone, as the pipeline calls it (decode + fast-mode score), on one
+ * libvips thread like a backfill worker: images per second, median of 4 rounds after a warm-up.
+ */
+async function embeddedScorerRate(images) {
+  const { requireTypeScript } = require('../scripts/require-ts');
+  const code = requireTypeScript(
+    [
+      "export { decodeWorkingImageDeferred } from './server/src/prepare/decode';",
+      "export { scoreLocalDeferred } from './server/src/scorers/local';",
+    ],
+    'backfill-bench',
+  );
+  sharp.concurrency(1);
+  const perImage = [];
+  for (let round = 0; round < 5; round++) {
+    for (const bytes of images) {
+      const started = performance.now();
+      await code.scoreLocalDeferred(await code.decodeWorkingImageDeferred(bytes));
+      if (round > 0) perImage.push(performance.now() - started);
+    }
+  }
+  return { rate: 1000 / median(perImage), medianMs: median(perImage) };
+}
+
+/**
+ * `files` stored images as rows of `plugin::upload.file` the way an import leaves them (status
+ * `unscored`): `images[i % images.length]` written under its own name in `uploads`.
+ */
+async function storeLibrary(strapi, uploads, images, files, { width, height, prefix = 'library' }) {
+  const fs = require('node:fs');
+  const rows = [];
+  for (let i = 0; i < files; i++) {
+    const bytes = images[i % images.length];
+    const name = `${prefix}-${i}.jpg`;
+    fs.writeFileSync(path.join(uploads, name), bytes);
+    rows.push({
+      name,
+      hash: `${prefix}_${i}`,
+      ext: '.jpg',
+      mime: 'image/jpeg',
+      size: bytes.length / 1000,
+      width,
+      height,
+      url: `/uploads/${name}`,
+      provider: 'local',
+      folderPath: '/',
+    });
+  }
+  for (let i = 0; i < rows.length; i += 500) {
+    await strapi.db.query('plugin::upload.file').createMany({ data: rows.slice(i, i + 500) });
+  }
+}
+
+/** A backfill through the plugin's service, followed to its end: seconds, progress and RSS. */
+async function timedBackfill(strapi, selection = {}) {
+  const backfill = strapi.plugin('photo-score').service('backfill');
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  let rssPeak = rssBefore;
+  const started = performance.now();
+  let progress = await backfill.start(selection);
+  while (progress.state === 'running') {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    progress = await backfill.progress(progress.id);
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  global.gc?.();
+  return { seconds, progress, rate: progress.done / seconds, rssBefore, rssPeak, rssAfter: process.memoryUsage().rss };
+}
+
+/** The BullMQ engine on the local Redis, under a prefix of this run's own; `drop()` deletes its keys. */
+function benchQueue() {
+  const connection = { host: '127.0.0.1', port: 6379 };
+  const prefix = `photo-score-bench-${process.pid}-${Date.now()}`;
+  return {
+    config: JSON.stringify({ connection, prefix }),
+    async drop() {
+      const Redis = require('ioredis');
+      const redis = new Redis(connection);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    },
+  };
+}
+
+module.exports = {
+  benchQueue,
+  bootApp,
+  embeddedScorerRate,
+  numberArg,
+  privateAppEnv,
+  storeLibrary,
+  syntheticPhoto,
+  timedBackfill,
+  timedUpload,
+  median,
+};

@@ -2,11 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { blurryDarkPhoto, crispPhoto } from './helpers/images';
+import { createTestEngine, ENGINES, type TestEngine } from './helpers/job-engines';
 import { attachAll, jpeg } from './helpers/multipart';
 import { createTestDatabase, listFiles, startApp, type TestApp, type TestDatabase } from './helpers/strapi';
 import { withStoredDetails } from './helpers/details';
 
-/** `mode: 'async'`: uploads are stored at once as pending and scored by a background job. */
+/** `mode: 'async'`: uploads are stored at once as pending and scored by a background job, on either job engine. */
 interface StoredFile {
   id: number;
   name: string;
@@ -17,14 +18,15 @@ interface StoredFile {
 
 const JOBS = JSON.stringify({ pollMs: 50, leaseMs: 2_000 });
 
-describe('async mode', () => {
+describe.each(ENGINES)('async mode (%s engine)', (engineName) => {
+  let engine: TestEngine;
   let database: TestDatabase;
   let publicDir: string;
   let app: TestApp;
 
   const boot = async (env: Record<string, string> = {}) => {
     app = await startApp(
-      { PHOTO_SCORE_MODE: 'async', PHOTO_SCORE_JOBS: JOBS, PHOTO_SCORE_FLAG_BELOW: '30', ...env },
+      { ...engine.env, PHOTO_SCORE_MODE: 'async', PHOTO_SCORE_JOBS: JOBS, PHOTO_SCORE_FLAG_BELOW: '30', ...env },
       { database, publicDir },
     );
   };
@@ -48,6 +50,7 @@ describe('async mode', () => {
   };
 
   beforeAll(async () => {
+    engine = createTestEngine(engineName);
     database = await createTestDatabase();
     publicDir = await mkdtemp(path.join(os.tmpdir(), 'photo-score-async-'));
     await boot();
@@ -55,6 +58,7 @@ describe('async mode', () => {
   afterAll(async () => {
     await app?.stop();
     await database?.drop();
+    await engine?.drop();
     await rm(publicDir, { recursive: true, force: true });
   });
 

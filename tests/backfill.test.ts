@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { blurryDarkPhoto, corruptJpeg, crispPhoto, tinyPdf } from './helpers/images';
+import { createTestEngine, ENGINES, type TestEngine } from './helpers/job-engines';
 import { attachAll, jpeg, type Upload } from './helpers/multipart';
 import { createTestDatabase, signInWithRole, startApp, type TestApp, type TestDatabase } from './helpers/strapi';
 import { withStoredDetails } from './helpers/details';
@@ -9,7 +10,8 @@ import { withStoredDetails } from './helpers/details';
 /**
  * A library that existed before the plugin: files uploaded while it was off, then scored by a
  * backfill through the admin API, paused, resumed, cancelled, carried over a restart, and
- * re-judged against new thresholds without scoring again.
+ * re-judged against new thresholds without scoring again; on each job engine (database rows, and
+ * BullMQ on Redis).
  */
 interface StoredFile {
   id: number;
@@ -22,7 +24,8 @@ interface StoredFile {
 const JOBS = JSON.stringify({ pollMs: 50, leaseMs: 2_000 });
 const PHOTOS = 10;
 
-describe('backfill of stored media', () => {
+describe.each(ENGINES)('backfill of stored media (%s engine)', (engineName) => {
+  let engine: TestEngine;
   let database: TestDatabase;
   let publicDir: string;
   let app: TestApp;
@@ -33,7 +36,10 @@ describe('backfill of stored media', () => {
     req.set('Authorization', `Bearer ${app.adminToken}`);
 
   const boot = async () => {
-    app = await startApp({ PHOTO_SCORE_JOBS: JOBS, PHOTO_SCORE_FLAG_BELOW: '30' }, { database, publicDir });
+    app = await startApp(
+      { ...engine.env, PHOTO_SCORE_JOBS: JOBS, PHOTO_SCORE_FLAG_BELOW: '30' },
+      { database, publicDir },
+    );
     // Counts each file's `media.update` events: a result saved through the upload service fires one.
     app.strapi.eventHub.on('media.update', async ({ media }: { media: { id: number } }) => {
       updates.set(media.id, (updates.get(media.id) ?? 0) + 1);
@@ -56,6 +62,7 @@ describe('backfill of stored media', () => {
   };
 
   beforeAll(async () => {
+    engine = createTestEngine(engineName);
     database = await createTestDatabase();
     publicDir = await mkdtemp(path.join(os.tmpdir(), 'photo-score-library-'));
     // The library as it stood before the plugin was installed.
@@ -81,6 +88,7 @@ describe('backfill of stored media', () => {
   afterAll(async () => {
     await app?.stop();
     await database?.drop();
+    await engine?.drop();
     await rm(publicDir, { recursive: true, force: true });
   });
 
@@ -138,7 +146,7 @@ describe('backfill of stored media', () => {
     expect(second.status).toBe(400);
     expect(second.body.error.message).toMatch(new RegExp(`backfill ${id} is paused`));
 
-    // Restart while paused: the queue is in the database, nothing is lost.
+    // Restart while paused: the jobs are in the database (and Redis), nothing is lost.
     await app.stop();
     await boot();
     const afterRestart = await asAdmin(app.http.get(`/photo-score/backfill/${id}`));

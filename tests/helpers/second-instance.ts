@@ -13,17 +13,18 @@ export interface SecondInstance {
   stop(): Promise<void>;
 }
 
-export async function startSecondInstance(env: Record<string, string>): Promise<SecondInstance> {
+/** `appDir`: the demo app's folder, for callers bundled elsewhere (the benchmarks). */
+export async function startSecondInstance(env: Record<string, string>, appDir = APP_DIR): Promise<SecondInstance> {
   const boot = `
     const { createStrapi } = require('@strapi/strapi');
-    createStrapi({ appDir: ${JSON.stringify(APP_DIR)}, distDir: ${JSON.stringify(APP_DIR)}, autoReload: false, serveAdminPanel: false })
+    createStrapi({ appDir: ${JSON.stringify(appDir)}, distDir: ${JSON.stringify(appDir)}, autoReload: false, serveAdminPanel: false })
       .load()
       .then((strapi) => {
         process.stdout.write('ready\\n');
         process.on('SIGTERM', () => strapi.destroy().then(() => process.exit(0)));
       }, (error) => { console.error(error); process.exit(1); });`;
   const child = spawn(process.execPath, ['-e', boot], {
-    cwd: path.resolve(APP_DIR, '..', '..'),
+    cwd: path.resolve(appDir, '..', '..'),
     env: {
       ...process.env,
       NODE_ENV: 'test',

@@ -8,6 +8,7 @@ import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
+import { attachAll, type Upload } from './multipart';
 
 export const APP_DIR = path.resolve(__dirname, '..', 'app');
 
@@ -169,6 +170,29 @@ export async function startApp(
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** What another process of the same site (helpers/second-instance.ts) needs to find this database and these files. */
+export const siteEnv = (database: TestDatabase, publicDir: string): Record<string, string> => ({
+  ...database.env,
+  ...(process.env.DATABASE_CLIENT ? { DATABASE_CLIENT: process.env.DATABASE_CLIENT } : {}),
+  PUBLIC_DIR: publicDir,
+});
+
+/** A library as it stood before the plugin was installed: `files` uploaded, ten at a time, with the plugin off. */
+export async function storeWithoutPlugin(files: Upload[], site: { database: TestDatabase; publicDir: string }) {
+  const before = await startApp({ PHOTO_SCORE_ENABLED: 'false' }, site);
+  try {
+    for (let i = 0; i < files.length; i += 10) {
+      const res = await attachAll(
+        before.http.post('/api/upload').set('Authorization', `Bearer ${before.apiToken}`),
+        files.slice(i, i + 10),
+      );
+      if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${res.text}`);
+    }
+  } finally {
+    await before.stop();
+  }
 }
 
 export const listFiles = async (dir: string): Promise<string[]> =>

@@ -10,6 +10,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
+  /** When the whole request had arrived (Date.now()). */
+  receivedAt: number;
 }
 
 export interface Reply {
@@ -66,6 +68,7 @@ export async function startFakeServer(handle: (req: RecordedRequest) => Reply | 
         query: url.searchParams,
         headers: req.headers,
         body: Buffer.concat(chunks),
+        receivedAt: Date.now(),
       };
       requests.push(recorded);
       const fault = faults[0];

@@ -117,9 +117,10 @@ export const pluginConfigSchema = z
     mode: z.enum(['sync', 'async']).default('sync'),
     asyncReject: z.enum(['mark', 'delete']).default('mark'),
     /**
-     * Background work (backfills, async uploads): jobs are rows in the plugin's tables, worked in-process by
-     * `concurrency` loops in every Strapi process; a process that dies gives its jobs back after
-     * `leaseMs`. `pollMs`: how often an idle worker looks for work.
+     * Background work (backfills, async uploads), worked by every Strapi process: `concurrency`
+     * jobs at once per process; a process that dies gives its jobs back after about `leaseMs`
+     * (its lease, or BullMQ's lock, runs out); `pollMs`: how often an idle worker looks for work
+     * (the database engine) and how often a process re-reads which backfills run.
      */
     jobs: z
       .object({
@@ -133,6 +134,33 @@ export const pluginConfigSchema = z
       })
       .strict()
       .default({ concurrency: 1, pollMs: 1_000, leaseMs: 5 * 60_000 }),
+    /**
+     * Redis for the job engine: with it, BullMQ carries the background jobs, so any number of
+     * Strapi processes on one database share them, and each vendor's rate and concurrency limit
+     * holds across all of them (jobs/bullmq-engine.ts). Without it jobs are database rows
+     * (jobs/database-engine.ts) and no other service is needed. `prefix` namespaces the keys,
+     * so several sites (or test files) can share one Redis.
+     */
+    queue: z
+      .object({
+        connection: z
+          .object({
+            host: z.string().min(1).default('127.0.0.1'),
+            port: z.number().int().min(1).max(65_535).default(6379),
+            username: z.string().min(1).optional(),
+            password: z.string().min(1).optional(),
+            db: z.number().int().min(0).optional(),
+            /** TLS to the Redis server (managed Redis services). */
+            tls: z.boolean().default(false),
+          })
+          .strict(),
+        prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')
+          .default('photo-score'),
+      })
+      .strict()
+      .optional(),
     /** Paid requests allowed per vendor, per UTC day and month. */
     budgets: z.partialRecord(z.enum(VENDOR_IDS), budgetSchema).default({}),
     vendors: z.object(vendorConfigSections).strict().default({}),

@@ -24,6 +24,10 @@ export default {
       outcome: { type: 'text' },
       finishedAt: { type: 'datetime' },
     },
-    indexes: [{ name: 'photo_score_jobs_run_state', columns: ['run', 'state'] }],
+    indexes: [
+      { name: 'photo_score_jobs_run_state', columns: ['run', 'state'] },
+      // The BullMQ engine looks jobs up by file.
+      { name: 'photo_score_jobs_file_state', columns: ['file', 'state'] },
+    ],
   },
 };

@@ -1,8 +1,10 @@
 /**
- * The default job engine: rows in the plugin's own table (content-types/job.ts), worked by
- * every Strapi process on the database. A claim is one conditional UPDATE (`state = queued`),
- * so two processes never take the same row; a claim holds a lease, and a lease that runs out
- * (its process was killed) puts the row back in the queue.
+ * The ledger of background work: one row per file of a run in the plugin's own table
+ * (content-types/job.ts), whichever engine delivers it; progress, failures and cancellation
+ * are read and written here. The database engine also claims rows from it: a claim is one
+ * conditional UPDATE (`state = queued`), so two processes never take the same row; a claim
+ * holds a lease, and a lease that runs out (its process was killed) puts the row back in the
+ * queue. The BullMQ engine marks the rows of the file it was handed (`activate`).
  */
 import type { Core } from '@strapi/strapi';
 import { UIDS } from '../content-types';
@@ -69,13 +71,64 @@ export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance:
       return null;
     },
 
-    /** Ends a job this process holds; a job whose lease was taken over meanwhile is left to its new holder. */
-    async finish(job: Job, state: FinalJobState, outcome?: string): Promise<void> {
+    /** Extends the lease of jobs this process is still working on, so a slow one is not taken over. */
+    async renew(ids: readonly number[]): Promise<void> {
       await jobs().updateMany({
-        where: { id: job.id, lockedBy: instance, state: 'active' },
+        where: { id: { $in: [...ids] }, lockedBy: instance, state: 'active' },
+        data: { lockedUntil: new Date(Date.now() + leaseMs) },
+      });
+    },
+
+    /** Ends jobs this process holds; a job whose lease was taken over meanwhile is left to its new holder. */
+    async finish(ids: readonly number[], state: FinalJobState, outcome?: string): Promise<void> {
+      await jobs().updateMany({
+        where: { id: { $in: [...ids] }, lockedBy: instance, state: 'active' },
         // lockedBy stays: which process worked the job.
         data: { state, outcome: outcome ?? null, finishedAt: new Date(), lockedUntil: null },
       });
+    },
+
+    /** The jobs of a file not yet ended, in any run (the BullMQ engine is handed files, not rows). */
+    async unfinishedOf(file: number): Promise<Job[]> {
+      return (await jobs().findMany({
+        where: { file, state: { $in: ['queued', 'active'] } },
+        orderBy: { id: 'asc' },
+        select: ['id', 'run', 'file', 'state', 'attempts'],
+      })) as Job[];
+    },
+
+    /** These jobs are now this process's (BullMQ holds the lock; no lease here). */
+    async activate(ids: readonly number[], attempts: number): Promise<void> {
+      await jobs().updateMany({
+        where: { id: { $in: [...ids] }, state: { $in: ['queued', 'active'] } },
+        data: { state: 'active', lockedBy: instance, lockedUntil: null, attempts },
+      });
+    },
+
+    /** The active jobs of a file end failed, whoever held them (BullMQ gave up on the file's job). */
+    async failActive(file: number, outcome: string): Promise<void> {
+      await jobs().updateMany({
+        where: { file, state: 'active' },
+        data: { state: 'failed', outcome, finishedAt: new Date(), lockedUntil: null },
+      });
+    },
+
+    /** Jobs handed back unworked (a vendor asked to retry later). */
+    async release(ids: readonly number[]): Promise<void> {
+      await jobs().updateMany({
+        where: { id: { $in: [...ids] }, lockedBy: instance, state: 'active' },
+        data: { state: 'queued' },
+      });
+    },
+
+    /** The files of a run not yet ended, oldest first, a page after `after` (a job id). */
+    async unfinishedFiles(run: number, after: number, limit: number): Promise<Array<{ id: number; file: number }>> {
+      return (await jobs().findMany({
+        where: { run, state: { $in: ['queued', 'active'] }, id: { $gt: after } },
+        orderBy: { id: 'asc' },
+        limit,
+        select: ['id', 'file'],
+      })) as Array<{ id: number; file: number }>;
     },
 
     /** Queued jobs of a run are cancelled; the one being worked finishes. */

@@ -9,6 +9,8 @@ import { getService } from '../get-service';
 import type { Assessment } from '../pipeline';
 import { fromStoredFile } from '../pipeline/prepare';
 import type { PhotoScoreDetails } from '../pipeline/record';
+import { deferredRateLimit } from '../vendor-http/queue-context';
+import { RetryLaterError } from './engine';
 import { readStoredFile, StoredFileError, type StoredFileRow } from './stored-file';
 
 export type StoredFile = StoredFileRow & {
@@ -47,6 +49,10 @@ export async function assessStoredFile(strapi: Core.Strapi, file: StoredFile): P
     await fromStoredFile({ name: file.name, mime: file.mime, body }),
     settings,
   );
+  // A vendor answered 429 to a job whose queue waits it out (the BullMQ engine): nothing is
+  // saved, the job comes back when the queue's pause ends.
+  const rateLimited = deferredRateLimit();
+  if (rateLimited) throw new RetryLaterError(rateLimited.vendor, rateLimited.retryAfterMs);
   return { kind: 'assessed', file, assessment };
 }
 

@@ -9,7 +9,7 @@ import { emitVerdict } from '../events';
 import { getService } from '../get-service';
 import { saveVerdict } from '../pipeline/persist';
 import { notAnImageRecord, unjudgedRecord } from '../pipeline/record';
-import type { JobResult } from '../services/jobs';
+import type { JobResult } from './engine';
 import type { Job } from './queue';
 import { assessStoredFile, findStoredFile, jobResultOf } from './stored-assessment';
 

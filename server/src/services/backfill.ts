@@ -30,7 +30,7 @@ import { LOCAL_MODEL_VERSION } from '../scorers/local';
 import { ENRICHERS } from '../scorers/vendors';
 import { deepHeadVersion } from '../scorers/embedded';
 import { parseInput } from '../admin-api/validate';
-import type { JobResult } from './jobs';
+import type { JobResult } from '../jobs/engine';
 
 interface BackfillRow {
   id: number;
@@ -149,7 +149,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       data: { state, ...(state === 'cancelled' || state === 'done' ? { finishedAt: new Date() } : {}) },
     });
     if (state === 'cancelled') await jobs().queue.cancel(run.id);
-    jobs().nudge();
+    await jobs().runChanged(run.id);
     return progress(await findRun(run.id));
   };
 
@@ -226,7 +226,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       })) as BackfillRow;
       await jobs().queue.enqueue(run.id, files);
       await runs().update({ where: { id: run.id }, data: { state: 'running' } });
-      jobs().nudge();
+      await jobs().runChanged(run.id);
       return progress(await findRun(run.id));
     },
 

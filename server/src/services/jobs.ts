@@ -1,6 +1,8 @@
 /**
- * Background work: one durable queue (jobs/queue.ts) and this process's workers, shared by
- * backfills (one run each) and, in async mode, uploads waiting for their score (UPLOADS_RUN).
+ * Background work: the ledger of jobs (jobs/queue.ts) and the engine that delivers them to this
+ * process's workers, shared by backfills (one run each) and, in async mode, uploads waiting for
+ * their score (UPLOADS_RUN). The engine is BullMQ when Redis is configured (`queue`), database
+ * rows otherwise; nothing else depends on which.
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -8,25 +10,27 @@ import type { Core } from '@strapi/strapi';
 import { pluginConfig } from '../config';
 import { UIDS } from '../content-types';
 import { getService } from '../get-service';
-import { jobQueue, type FinalJobState, type Job } from '../jobs/queue';
+import { bullmqEngine } from '../jobs/bullmq-engine';
+import { databaseEngine } from '../jobs/database-engine';
+import { RetryLaterError, type JobEngine, type RunJob } from '../jobs/engine';
+import { jobQueue } from '../jobs/queue';
 import { scoreUploadJob, UPLOADS_RUN } from '../jobs/upload-job';
-import { startWorkers, type Workers } from '../jobs/worker';
 
-export interface JobResult {
-  state: FinalJobState;
-  outcome?: string;
-}
+export type { JobResult } from '../jobs/engine';
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const config = pluginConfig(strapi);
   const instance = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const queue = jobQueue(strapi, { instance, leaseMs: pluginConfig(strapi).jobs.leaseMs });
-  let workers: Workers | undefined;
+  const ledger = jobQueue(strapi, { instance, leaseMs: config.jobs.leaseMs });
+  const backfill = () => getService(strapi, 'backfill');
 
-  // Which backfills are running, re-read at most once per poll interval (and at once after a
-  // start, pause or resume: nudge), so a busy worker does not ask for every file.
+  // Which backfills are running, re-read at most once per poll interval (and at once after this
+  // process started, paused or resumed one), so a busy worker does not ask for every file.
   let running: { ids: number[]; readAt: number } = { ids: [], readAt: 0 };
-  const runningBackfills = async (): Promise<number[]> => {
-    if (Date.now() - running.readAt >= pluginConfig(strapi).jobs.pollMs) {
+  const runningBackfills = async (fresh = false): Promise<number[]> => {
+    if (fresh || Date.now() - running.readAt >= config.jobs.pollMs) {
       const rows = (await strapi.db
         .query(UIDS.backfill)
         .findMany({ where: { state: 'running' }, select: ['id'] })) as Array<{ id: number }>;
@@ -35,56 +39,52 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return running.ids;
   };
 
-  /** One job, if there is one; true when a job was worked. */
-  const workOne = async (): Promise<boolean> => {
-    const backfills = await runningBackfills();
-    const backfill = getService(strapi, 'backfill');
-    const job: Job | null = await queue.claim([UPLOADS_RUN, ...backfills]);
-    if (!job) {
-      await Promise.all(backfills.map((run) => backfill.closeIfFinished(run)));
-      return false;
-    }
-    let result: JobResult;
+  const runJob: RunJob = async (job) => {
     try {
-      result = job.run === UPLOADS_RUN ? await scoreUploadJob(strapi, job) : await backfill.work(job);
+      return job.run === UPLOADS_RUN ? await scoreUploadJob(strapi, job) : await backfill().work(job);
     } catch (error) {
-      result = { state: 'failed', outcome: error instanceof Error ? error.message : String(error) };
+      // The engine hands the job back to its queue: it is not a failure of the file.
+      if (error instanceof RetryLaterError) throw error;
+      return { state: 'failed', outcome: messageOf(error) };
     }
-    await queue.finish(job, result.state, result.outcome);
-    // A backfill is closed once a worker finds nothing left of it (above), not after every job.
-    return true;
   };
 
-  return {
-    queue,
+  const shared = {
+    ledger,
+    concurrency: config.jobs.concurrency,
+    pollMs: config.jobs.pollMs,
+    leaseMs: config.jobs.leaseMs,
+    runJob,
+    runningBackfills,
+    closeFinishedRuns: async (runs: readonly number[]) => {
+      await Promise.all(runs.map((run) => backfill().closeIfFinished(run)));
+    },
+    onError: (error: unknown) => strapi.log.error(`[photo-score] background job: ${messageOf(error)}`),
+  };
+  const engine: JobEngine = config.queue
+    ? bullmqEngine({ ...shared, strapi, queue: config.queue })
+    : databaseEngine(shared);
 
+  return {
+    /** The ledger: progress, failures and cancellation of every run. */
+    queue: ledger,
+
+    /** New jobs for these files of a run (async uploads; a backfill writes its rows before it runs). */
     async enqueue(run: number, files: readonly number[]): Promise<void> {
-      await queue.enqueue(run, files);
-      workers?.nudge();
+      await ledger.enqueue(run, files);
+      await engine.queued(run, files);
     },
 
-    /** Wakes idle workers, and makes them read the running backfills again (one was started, paused or resumed). */
-    nudge: () => {
+    /** A backfill was started, paused, resumed or cancelled: workers see it at once. */
+    async runChanged(run: number): Promise<void> {
       running = { ids: [], readAt: 0 };
-      workers?.nudge();
+      await engine.runChanged(run);
     },
 
     /** Starts this process's workers (bootstrap); they work every instance's jobs. */
-    start(): void {
-      const { concurrency, pollMs } = pluginConfig(strapi).jobs;
-      workers ??= startWorkers({
-        concurrency,
-        pollMs,
-        work: workOne,
-        onError: (error) =>
-          strapi.log.error(`[photo-score] background job: ${error instanceof Error ? error.message : String(error)}`),
-      });
-    },
+    start: () => engine.start(),
 
     /** Lets the jobs in hand finish (destroy). */
-    async stop(): Promise<void> {
-      await workers?.stop();
-      workers = undefined;
-    },
+    stop: () => engine.stop(),
   };
 };

@@ -13,6 +13,7 @@ import type { ScorerOutcome } from '../scorers/types';
 import { createBreaker } from '../vendor-http/breaker';
 import { instantiateVendor, type CommonVendorOptions, type VendorDefinition } from '../vendor-http/define';
 import { VendorError } from '../vendor-http/errors';
+import { deferredRateLimit } from '../vendor-http/queue-context';
 import type { VendorImage, VendorScorer } from '../vendor-http/types';
 import { periodOverBudget } from './vendor-budgets';
 import type { VendorRecord } from './vendor-state';
@@ -43,7 +44,7 @@ const TRANSPORT_OPTIONS = new Set([
  * the Alibaba project…), so that changing them is not answered from verdicts cached under the old
  * ones. Credentials and transport options are left out: changing them changes no verdict.
  */
-function verdictVariant(settings: CommonVendorOptions, secretKeys: ReadonlyArray<string>): string {
+export function verdictVariant(settings: CommonVendorOptions, secretKeys: ReadonlyArray<string>): string {
   const shaping = Object.entries(settings)
     .filter(([key]) => !TRANSPORT_OPTIONS.has(key) && !secretKeys.includes(key))
     .sort(([a], [b]) => a.localeCompare(b));
@@ -188,6 +189,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await cache().set(id, cacheKey, verdict, config.cacheTtlHours * 3_600_000);
         return { scorer: id, ok: true, durationMs: elapsed(started), version: 'vendor', dimensions: {}, ...verdict };
       } catch (error) {
+        // A 429 the job's queue waits out (the BullMQ engine): the job comes back, and this was
+        // neither a failure of the vendor's nor a billed request.
+        if (deferredRateLimit()) {
+          await budgets().refund(id, vendor.scorer.billedRequests, reservedAt);
+          return {
+            scorer: id,
+            ok: false,
+            durationMs: elapsed(started),
+            error: errorMessage(error),
+            kind: 'rate-limited',
+          };
+        }
         const reason = await recordFailure(vendor, error);
         return { scorer: id, ok: false, durationMs: elapsed(started), error: reason.message, kind: reason.kind };
       }

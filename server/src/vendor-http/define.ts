@@ -70,7 +70,11 @@ export function instantiateVendor<C extends CommonVendorOptions>(
     secrets: () => [...secrets],
     classify: definition.classify,
   });
-  const limit = createLimiter({ concurrency: config.concurrency, perSecond: config.ratePerSecond });
+  const limit = createLimiter({
+    vendor: definition.id,
+    concurrency: config.concurrency,
+    perSecond: config.ratePerSecond,
+  });
   const tools: VendorTools = {
     http,
     call: (request, signal) => withRetries(() => limit(() => http.send(request, signal), signal), signal, config),

@@ -1,12 +1,23 @@
+import { sharedSlot } from './queue-context';
+
 /**
  * At most `concurrency` calls in flight and at most `perSecond` reaching the vendor in any
  * rolling second (PhotoILike allows 5 per second per client-key). The vendor counts a call when
  * it arrives, which is somewhere between our sending it and its answer, so a call holds its
  * place in the window until one second after its answer: counting from the send let a slow
  * first call arrive late and a sixth into the same second. Waiting callers give up when their
- * upload's deadline passes.
+ * upload's deadline passes. Inside a job of the BullMQ engine the same window is also kept in
+ * Redis for every process at once (queue-context.ts, jobs/bullmq-engine.ts).
  */
-export function createLimiter({ concurrency, perSecond }: { concurrency: number; perSecond?: number }) {
+export function createLimiter({
+  vendor,
+  concurrency,
+  perSecond,
+}: {
+  vendor: string;
+  concurrency: number;
+  perSecond?: number;
+}) {
   let active = 0;
   /** When each of the latest calls leaves the window: Infinity while it is still in flight. */
   const windowEnds: number[] = [];
@@ -59,7 +70,13 @@ export function createLimiter({ concurrency, perSecond }: { concurrency: number;
     active += 1;
     if (perSecond) windowEnds.push(Infinity);
     try {
-      return await task();
+      // In a job of the BullMQ engine, the other processes' calls count too, the same way.
+      const release = await sharedSlot(vendor, perSecond, signal);
+      try {
+        return await task();
+      } finally {
+        await release();
+      }
     } finally {
       active -= 1;
       if (perSecond) {

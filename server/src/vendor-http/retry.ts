@@ -1,4 +1,5 @@
 import { VendorError } from './errors';
+import { deferRateLimit } from './queue-context';
 
 // p-retry ships as ESM only: a dynamic import loads it from CommonJS everywhere (Node's
 // require(esm) is newer than some supported Node versions, and jest's VM modules refuse it).
@@ -23,7 +24,8 @@ export function deadlineSignal(ms: number): AbortSignal {
   return signal;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
+/** Resolves after `ms`, or rejects when the signal aborts first. */
+export const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
@@ -55,6 +57,8 @@ export async function withRetries<T>(
     shouldRetry: async ({ error }) => {
       if (!(error instanceof VendorError) || !error.retryable) return false;
       const wait = error.details.retryAfterMs;
+      // In a job of a shared queue the queue waits it out, for every process (queue-context.ts).
+      if (error.kind === 'rate-limited' && deferRateLimit(error.vendor, wait)) return false;
       if (wait === undefined) return true;
       const deadline = deadlines.get(signal);
       if (deadline !== undefined && Date.now() + wait >= deadline) return false;

@@ -9,6 +9,8 @@ const vendors = (env) => {
     ...(env(`${prefix}_WEIGHT`) ? { weight: env.float(`${prefix}_WEIGHT`) } : {}),
     ...(env(`${prefix}_TIMEOUT_MS`) ? { timeoutMs: env.int(`${prefix}_TIMEOUT_MS`) } : {}),
     ...(env(`${prefix}_RETRIES`) ? { retries: env.int(`${prefix}_RETRIES`) } : {}),
+    ...(env(`${prefix}_RATE_PER_SECOND`) ? { ratePerSecond: env.float(`${prefix}_RATE_PER_SECOND`) } : {}),
+    ...(env(`${prefix}_CONCURRENCY`) ? { concurrency: env.int(`${prefix}_CONCURRENCY`) } : {}),
   });
   const all = {
     photoilike: env('PHOTOILIKE_USERNAME') && {
@@ -75,6 +77,8 @@ module.exports = ({ env }) => ({
       asyncReject: env('PHOTO_SCORE_ASYNC_REJECT', 'mark'), // 'mark' | 'delete'
       // e.g. {"concurrency":2,"pollMs":100}
       ...(env('PHOTO_SCORE_JOBS') ? { jobs: env.json('PHOTO_SCORE_JOBS') } : {}),
+      // Redis for the BullMQ job engine, e.g. {"connection":{"host":"127.0.0.1","port":6379},"prefix":"site-a"}
+      ...(env('PHOTO_SCORE_QUEUE') ? { queue: env.json('PHOTO_SCORE_QUEUE') } : {}),
       // e.g. {"everypixel":{"perDay":100}}
       budgets: env.json('PHOTO_SCORE_BUDGETS', {}),
       ...(env('PHOTO_SCORE_CACHE_TTL_HOURS') ? { cacheTtlHours: env.float('PHOTO_SCORE_CACHE_TTL_HOURS') } : {}),

@@ -134,7 +134,11 @@ export const alibabaImm = defineVendor({
     const immHost = new URL(config.baseUrl).host;
     const objectUrl = (key: string) =>
       `${config.ossEndpoint.replace(/\/+$/, '')}/${key.split('/').map(ossUriEncode).join('/')}`;
-    const limit = createLimiter({ concurrency: config.concurrency, perSecond: config.ratePerSecond });
+    const limit = createLimiter({
+      vendor: VENDOR_ID,
+      concurrency: config.concurrency,
+      perSecond: config.ratePerSecond,
+    });
 
     // What tools.call does (limits, retries), except that each attempt builds, and so signs, its
     // request anew: tools.call would re-send the first attempt's date and nonce.
