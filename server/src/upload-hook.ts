@@ -143,7 +143,7 @@ export function installUploadHook(strapi: Core.Strapi): void {
   /** The refusal log must never turn a refusal into a 500: a failure to write it is only logged. */
   const logRefusals = async (rejections: Rejection[], files: IncomingFile[]): Promise<void> => {
     const uploader = uploaderOf(strapi);
-    const mimeOf = new Map(files.map((file) => [fromUpload(file).name, fromUpload(file).mime]));
+    const mimeOf = new Map(files.map(fromUpload).map(({ name, mime }) => [name, mime]));
     try {
       await getService(strapi, 'refusals').log(
         rejections.map((rejection) => ({
