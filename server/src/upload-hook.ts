@@ -10,7 +10,7 @@ import type { NewRefusal } from './services/refusals';
 import { UPLOADS_RUN } from './jobs/upload-job';
 import { unjudgedRecord } from './pipeline/record';
 import type { Assessment } from './pipeline';
-import { withScoreFields } from './pipeline/persist';
+import { untilJudged, withScoreFields } from './pipeline/persist';
 import { fromUpload, type IncomingFile } from './pipeline/prepare';
 
 type UploadData = { fileInfo?: unknown; [key: string]: unknown };
@@ -23,6 +23,11 @@ type ReplaceFn = (
   args: { data?: UploadData; file: IncomingFile | IncomingFile[] },
   opts?: unknown,
 ) => Promise<unknown>;
+interface ProviderService {
+  upload(file: unknown): Promise<unknown>;
+  replace(newFile: unknown, oldFile: unknown): Promise<unknown>;
+  [key: string]: unknown;
+}
 interface UploadService {
   upload: UploadFn;
   replace: ReplaceFn;
@@ -36,6 +41,12 @@ const chunk = <T>(items: T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 type Rejection = Extract<Assessment, { action: 'reject' }>;
+type Judgement = { records: PhotoScoreFields[] } | { rejections: Rejection[] };
+
+/** What the provider throws instead of storing a file of a refused request (untilJudged). */
+class RefusedRequest extends Error {
+  override name = 'RefusedRequest';
+}
 
 /**
  * A refused upload must leave nothing behind, but Strapi's body middleware only deletes
@@ -112,32 +123,43 @@ export function installUploadHook(strapi: Core.Strapi): void {
   const asynchronous = pluginConfig(strapi).mode === 'async';
 
   /**
-   * The score fields of each file, in order, or throws the refusal when any file is refused.
-   * In async mode every file is stored `pending`, to be scored by a job (jobs/upload-job.ts).
+   * Every file of a request judged, one at a time (decoding is CPU-bound and the machine's cores
+   * also serve other requests): the score fields of each, in order, or the refused ones. In async
+   * mode every file is stored `pending`, to be scored by a job (jobs/upload-job.ts).
    */
-  const assessAll = async (files: IncomingFile[]): Promise<PhotoScoreFields[]> => {
+  const judgeAll = async (files: IncomingFile[]): Promise<Judgement> => {
     if (asynchronous) {
       const now = new Date().toISOString();
-      return files.map((file) => unjudgedRecord(fromUpload(file).mime, 'waiting to be scored', now, 'pending'));
+      return {
+        records: files.map((file) => unjudgedRecord(fromUpload(file).mime, 'waiting to be scored', now, 'pending')),
+      };
     }
     const current = await settings().get();
     const assessments: Assessment[] = [];
-    // One at a time: decoding is CPU-bound and the machine's cores also serve other requests.
     for (const file of files) assessments.push(await pipeline().assess(fromUpload(file), current));
     const rejections = assessments.filter((a): a is Rejection => a.action === 'reject');
-    if (rejections.length > 0) {
-      await discardRequestTempFiles(strapi, files);
-      const error = refusal(rejections, files.length);
-      strapi.log.info(`[photo-score] ${error.message}`);
-      await logRefusals(rejections, files);
-      for (const rejection of rejections) {
-        if (rejection.record.photoScoreStatus === 'rejected') {
-          await emitVerdict(strapi, { id: null, name: rejection.file }, rejection.record);
-        }
+    if (rejections.length > 0) return { rejections };
+    return { records: assessments.flatMap((a) => (a.action === 'accept' ? [a.record] : [])) };
+  };
+
+  /** A request with a refused file: nothing of it stays, the refusal is logged and announced, and thrown. */
+  const refuse = async (rejections: Rejection[], files: IncomingFile[]): Promise<never> => {
+    await discardRequestTempFiles(strapi, files);
+    const error = refusal(rejections, files.length);
+    strapi.log.info(`[photo-score] ${error.message}`);
+    await logRefusals(rejections, files);
+    for (const rejection of rejections) {
+      if (rejection.record.photoScoreStatus === 'rejected') {
+        await emitVerdict(strapi, { id: null, name: rejection.file }, rejection.record);
       }
-      throw error;
     }
-    return assessments.flatMap((a) => (a.action === 'accept' ? [a.record] : []));
+    throw error;
+  };
+
+  /** The score fields of each file, in order, or throws the refusal when any file is refused. */
+  const assessAll = async (files: IncomingFile[]): Promise<PhotoScoreFields[]> => {
+    const judgement = await judgeAll(files);
+    return 'rejections' in judgement ? refuse(judgement.rejections, files) : judgement.records;
   };
 
   /** The refusal log must never turn a refusal into a 500: a failure to write it is only logged. */
@@ -160,12 +182,25 @@ export function installUploadHook(strapi: Core.Strapi): void {
     }
   };
 
+  /** Once the current request's answer is sent; at once outside a request. */
+  const answered = (): Promise<void> => {
+    const response = strapi.requestContext.get()?.res;
+    if (!response || response.writableFinished) return Promise.resolve();
+    return new Promise((resolve) => {
+      response.once('finish', resolve);
+      response.once('close', resolve);
+    });
+  };
+
+  // The upload's answer must not wait for its own scoring job, which would start at once on
+  // this process's event loop: the job is delivered after the answer.
   const queueForScoring = (rows: unknown[]): Promise<void> =>
     getService(strapi, 'jobs').enqueue(
       UPLOADS_RUN,
       rows.flatMap((row) =>
         typeof row === 'object' && row !== null && 'id' in row && typeof row.id === 'number' ? [row.id] : [],
       ),
+      answered(),
     );
 
   /**
@@ -187,7 +222,16 @@ export function installUploadHook(strapi: Core.Strapi): void {
 
     const storeAll: UploadFn = async ({ data = {}, files }, opts) => {
       const fileArray = asArray(files);
-      const scores = await assessAll(fileArray);
+      // The request is judged while Strapi makes each file's thumbnail and formats; the provider
+      // waits for the whole request's verdict before it stores any byte (untilJudged), so a
+      // refused request still leaves nothing behind.
+      const judged = judgeAll(fileArray);
+      judged.catch(() => undefined);
+      const verdictOf = async (index: number): Promise<PhotoScoreFields> => {
+        const judgement = await judged;
+        if ('rejections' in judgement) throw new RefusedRequest('the request was refused');
+        return judgement.records[index];
+      };
       const { fileInfo, ...metas } = data;
       const fileInfos = asArray(fileInfo);
       const { concurrentUploadSize = 1 } = strapi.config.get('plugin::upload') as { concurrentUploadSize?: number };
@@ -196,14 +240,23 @@ export function installUploadHook(strapi: Core.Strapi): void {
       const stored: unknown[] = [];
       const indexed = fileArray.map((file, index) => ({ file, index }));
       for (const batch of chunk(indexed, Math.max(1, concurrentUploadSize))) {
-        const results = await Promise.all(
+        // Settled, not raced: a file of the batch still being stored when another fails must
+        // be done (and its temp files gone) before the request answers.
+        const results = await Promise.allSettled(
           batch.map(({ file, index }) =>
-            withScoreFields(scores[index], () =>
+            withScoreFields(verdictOf(index), () =>
               service.upload({ data: { ...metas, fileInfo: fileInfos[index] }, files: file }, opts),
             ),
           ),
         );
-        stored.push(...results.flat());
+        const failure = results.find((result) => result.status === 'rejected');
+        if (failure) {
+          // A refusal says why, whatever else failed meanwhile.
+          const judgement = await judged.catch(() => undefined);
+          if (judgement && 'rejections' in judgement) await refuse(judgement.rejections, fileArray);
+          throw failure.reason;
+        }
+        stored.push(...results.flatMap((result) => (result.status === 'fulfilled' ? result.value : [])));
       }
       if (asynchronous) await queueForScoring(stored);
       return stored;
@@ -220,4 +273,18 @@ export function installUploadHook(strapi: Core.Strapi): void {
 
     return { ...service, upload, replace };
   });
+
+  // Every byte an upload stores goes through the provider service: the file, its thumbnail and
+  // each responsive format. Inside a request being judged, none is written before the verdict.
+  strapi.get('services').extend('plugin::upload.provider', (service: ProviderService): ProviderService => ({
+    ...service,
+    async upload(file) {
+      await untilJudged();
+      return service.upload(file);
+    },
+    async replace(newFile, oldFile) {
+      await untilJudged();
+      return service.replace(newFile, oldFile);
+    },
+  }));
 }

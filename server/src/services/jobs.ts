@@ -69,10 +69,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** The ledger: progress, failures and cancellation of every run. */
     queue: ledger,
 
-    /** New jobs for these files of a run (async uploads; a backfill writes its rows before it runs). */
-    async enqueue(run: number, files: readonly number[]): Promise<void> {
+    /**
+     * New jobs for these files of a run (async uploads; a backfill writes its rows before it
+     * runs). `deliverAfter`: the workers hear of them only then (an async upload's answer is
+     * sent first); the ledger holds them already, so a restart meanwhile loses none.
+     */
+    async enqueue(run: number, files: readonly number[], deliverAfter?: Promise<void>): Promise<void> {
       await ledger.enqueue(run, files);
-      await engine.queued(run, files);
+      if (!deliverAfter) return engine.queued(run, files);
+      deliverAfter.then(() => engine.queued(run, files)).catch(shared.onError);
     },
 
     /** A backfill was started, paused, resumed or cancelled: workers see it at once. */
