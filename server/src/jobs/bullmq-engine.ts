@@ -32,7 +32,7 @@ import type { CommonVendorOptions } from '../vendor-http/define';
 import { inQueueJob, type SharedSlot } from '../vendor-http/queue-context';
 import { VendorError } from '../vendor-http/errors';
 import { sleep } from '../vendor-http/retry';
-import { RetryLaterError, type EngineOptions, type JobEngine } from './engine';
+import { commitJobs, RetryLaterError, type EngineOptions, type JobEngine } from './engine';
 import { UPLOADS_RUN } from './upload-job';
 
 const QUEUE_NAME = 'score';
@@ -247,7 +247,7 @@ export function bullmqEngine(
       await ledger.release(ids);
       throw Worker.RateLimitError();
     }
-    await ledger.finish(ids, result.state, result.outcome);
+    await commitJobs(options, [{ ids, result }]);
   };
 
   return {

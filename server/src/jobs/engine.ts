@@ -9,9 +9,15 @@ import type { FinalJobState, Job, JobQueue } from './queue';
 export interface JobResult {
   state: FinalJobState;
   outcome?: string;
+  /**
+   * The job's writes (the verdict through the upload service, a decision, a deletion). The engine
+   * makes them in one transaction with the job's end in the ledger, so a job is never half
+   * recorded; the database engine commits several jobs' at once (one disk sync, not three per file).
+   */
+  save?: () => Promise<unknown>;
 }
 
-/** Scores one job's file and says how it ended (services/jobs.ts routes it to the backfill or the upload job). */
+/** Scores one job's file and says how it ended, writing nothing yet (services/jobs.ts routes it to the backfill or the upload job). */
 export type RunJob = (job: Job) => Promise<JobResult>;
 
 /** What both engines are built from (services/jobs.ts). */
@@ -22,11 +28,55 @@ export interface EngineOptions {
   pollMs: number;
   leaseMs: number;
   runJob: RunJob;
+  /** Runs `work` in one database transaction (Strapi's: every query inside joins it). */
+  transaction: <T>(work: () => Promise<T>) => Promise<T>;
   /** The backfills in state `running`, read again at most once per `pollMs` unless `fresh`. */
   runningBackfills: (fresh?: boolean) => Promise<number[]>;
   /** Marks done those of these runs with nothing left. */
   closeFinishedRuns: (runs: readonly number[]) => Promise<void>;
   onError: (error: unknown) => void;
+}
+
+/** A worked job: its ledger rows (a file may have rows in several runs) and how it ended. */
+export interface WorkedJob {
+  ids: readonly number[];
+  result: JobResult;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Makes worked jobs' writes and ends their rows, in one transaction. When one job's writes
+ * fail (its file was deleted meanwhile, say), the others must not be undone with it: each is
+ * then committed on its own, and the one that fails again ends `failed`, saying why.
+ */
+export async function commitJobs(
+  { ledger, transaction }: Pick<EngineOptions, 'ledger' | 'transaction'>,
+  worked: readonly WorkedJob[],
+): Promise<void> {
+  const inOne = (jobs: readonly WorkedJob[]) =>
+    transaction(async () => {
+      for (const { result } of jobs) await result.save?.();
+      const ends = new Map<string, { ids: number[]; result: JobResult }>();
+      for (const { ids, result } of jobs) {
+        const key = `${result.state}\u0000${result.outcome ?? ''}`;
+        const end = ends.get(key) ?? { ids: [], result };
+        end.ids.push(...ids);
+        ends.set(key, end);
+      }
+      for (const { ids, result } of ends.values()) await ledger.finish(ids, result.state, result.outcome);
+    });
+  if (worked.length === 0) return;
+  try {
+    await inOne(worked);
+    return;
+  } catch (error) {
+    if (worked.length === 1) {
+      await ledger.finish(worked[0].ids, 'failed', `the verdict could not be saved: ${messageOf(error)}`);
+      return;
+    }
+  }
+  for (const job of worked) await commitJobs({ ledger, transaction }, [job]);
 }
 
 export interface JobEngine {

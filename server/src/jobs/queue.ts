@@ -29,6 +29,53 @@ const CLAIM_TRIES = 5;
 export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance: string; leaseMs: number }) {
   const jobs = () => strapi.db.query(UIDS.job);
   let expiredCheckedAt = 0;
+  let claiming: Promise<unknown> = Promise.resolve();
+
+  const claimNow = async (runs: readonly number[], limit: number): Promise<Job[]> => {
+    if (runs.length === 0) return [];
+    // Leases run out in minutes: looking for them a few times per lease is enough, and saves
+    // an UPDATE per job.
+    if (Date.now() - expiredCheckedAt > leaseMs / 4) {
+      expiredCheckedAt = Date.now();
+      await jobs().updateMany({
+        where: { state: 'active', lockedUntil: { $lt: new Date() } },
+        data: { state: 'queued', lockedBy: null, lockedUntil: null },
+      });
+    }
+    for (let attempt = 0; attempt < CLAIM_TRIES; attempt++) {
+      const candidates = (await jobs().findMany({
+        where: { state: 'queued', run: { $in: [...runs] } },
+        orderBy: { id: 'asc' },
+        limit,
+        select: ['id', 'run', 'file', 'state', 'attempts'],
+      })) as Job[];
+      if (candidates.length === 0) return [];
+      // One conditional UPDATE per attempt count (nearly always one): another process may win
+      // some of the rows, never the same row.
+      const byAttempts = new Map<number, number[]>();
+      for (const job of candidates) byAttempts.set(job.attempts, [...(byAttempts.get(job.attempts) ?? []), job.id]);
+      const lockedUntil = new Date(Date.now() + leaseMs);
+      let won = 0;
+      for (const [attempts, ids] of byAttempts) {
+        const { count } = await jobs().updateMany({
+          where: { id: { $in: ids }, state: 'queued' },
+          data: { state: 'active', lockedBy: instance, lockedUntil, attempts: attempts + 1 },
+        });
+        won += count;
+      }
+      if (won === candidates.length) {
+        return candidates.map((job) => ({ ...job, state: 'active', attempts: job.attempts + 1 }));
+      }
+      if (won > 0) {
+        return (await jobs().findMany({
+          where: { id: { $in: candidates.map((job) => job.id) }, lockedBy: instance, state: 'active' },
+          orderBy: { id: 'asc' },
+          select: ['id', 'run', 'file', 'state', 'attempts'],
+        })) as Job[];
+      }
+    }
+    return [];
+  };
 
   return {
     async enqueue(run: number, files: readonly number[]): Promise<void> {
@@ -39,36 +86,15 @@ export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance:
       }
     },
 
-    /** The oldest queued job of one of these runs, now this process's; null when there is none. */
-    async claim(runs: readonly number[]): Promise<Job | null> {
-      if (runs.length === 0) return null;
-      // Leases run out in minutes: looking for them a few times per lease is enough, and saves
-      // an UPDATE per job.
-      if (Date.now() - expiredCheckedAt > leaseMs / 4) {
-        expiredCheckedAt = Date.now();
-        await jobs().updateMany({
-          where: { state: 'active', lockedUntil: { $lt: new Date() } },
-          data: { state: 'queued', lockedBy: null, lockedUntil: null },
-        });
-      }
-      for (let attempt = 0; attempt < CLAIM_TRIES; attempt++) {
-        const candidate = (await jobs().findOne({
-          where: { state: 'queued', run: { $in: [...runs] } },
-          orderBy: { id: 'asc' },
-        })) as Job | null;
-        if (!candidate) return null;
-        const { count } = await jobs().updateMany({
-          where: { id: candidate.id, state: 'queued' },
-          data: {
-            state: 'active',
-            lockedBy: instance,
-            lockedUntil: new Date(Date.now() + leaseMs),
-            attempts: candidate.attempts + 1,
-          },
-        });
-        if (count === 1) return { ...candidate, state: 'active', attempts: candidate.attempts + 1 };
-      }
-      return null;
+    /**
+     * Up to `limit` of the oldest queued jobs of these runs, now this process's (none when there
+     * is none). One claim at a time per process: a row this process just took is active before
+     * its next claim looks, so the re-read below finds only rows won by this claim.
+     */
+    claim(runs: readonly number[], limit = 1): Promise<Job[]> {
+      const claimed = claiming.then(() => claimNow(runs, limit));
+      claiming = claimed.catch(() => undefined);
+      return claimed;
     },
 
     /** Extends the lease of jobs this process is still working on, so a slow one is not taken over. */

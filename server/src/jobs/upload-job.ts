@@ -27,36 +27,38 @@ export async function scoreUploadJob(strapi: Core.Strapi, job: Job): Promise<Job
   const now = new Date().toISOString();
   const result = await assessStoredFile(strapi, file);
   if (result.kind === 'skip') {
-    await saveVerdict(strapi, file.id, notAnImageRecord({ mime: file.mime ?? '', reason: result.reason }, now));
-    return { state: 'skipped', outcome: result.reason };
+    const record = notAnImageRecord({ mime: file.mime ?? '', reason: result.reason }, now);
+    return { state: 'skipped', outcome: result.reason, save: () => saveVerdict(strapi, file.id, record) };
   }
   if (result.kind === 'unread') {
-    await saveVerdict(strapi, file.id, unjudgedRecord(file.mime ?? '', result.reason, now));
-    return { state: 'failed', outcome: result.reason };
+    const record = unjudgedRecord(file.mime ?? '', result.reason, now);
+    return { state: 'failed', outcome: result.reason, save: () => saveVerdict(strapi, file.id, record) };
   }
   const { assessment } = result;
   const deleting = assessment.action === 'reject' && pluginConfig(strapi).asyncReject === 'delete';
-  // A stored upload turned away after the fact is a decision the library's history keeps,
-  // written first: once the file is gone, its history already says why.
-  if (assessment.record.photoScoreStatus === 'rejected') {
-    await getService(strapi, 'decisions').record({
-      file: file.id,
-      fileName: file.name,
-      decision: 'auto-reject',
-      fromStatus: 'pending',
-      toStatus: 'rejected',
-      deleted: deleting,
-      by: ASYNC_SCORING,
-      score: assessment.record.photoScore,
-    });
-  }
-  if (deleting) {
-    await emitVerdict(strapi, file, assessment.record);
-    await strapi.plugin('upload').service('upload').remove(file);
-  } else {
-    await saveVerdict(strapi, file.id, assessment.record);
-  }
+  const save = async (): Promise<void> => {
+    // A stored upload turned away after the fact is a decision the library's history keeps,
+    // written first: once the file is gone, its history already says why.
+    if (assessment.record.photoScoreStatus === 'rejected') {
+      await getService(strapi, 'decisions').record({
+        file: file.id,
+        fileName: file.name,
+        decision: 'auto-reject',
+        fromStatus: 'pending',
+        toStatus: 'rejected',
+        deleted: deleting,
+        by: ASYNC_SCORING,
+        score: assessment.record.photoScore,
+      });
+    }
+    if (deleting) {
+      await emitVerdict(strapi, file, assessment.record);
+      await strapi.plugin('upload').service('upload').remove(file);
+    } else {
+      await saveVerdict(strapi, file.id, assessment.record);
+    }
+  };
   return deleting && assessment.action === 'reject'
-    ? { state: 'done', outcome: `deleted: ${assessment.message}` }
-    : jobResultOf(assessment);
+    ? { state: 'done', outcome: `deleted: ${assessment.message}`, save }
+    : { ...jobResultOf(assessment), save };
 }

@@ -183,8 +183,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const result = await assessStoredFile(strapi, file);
     if (result.kind !== 'assessed')
       return { state: result.kind === 'skip' ? 'skipped' : 'failed', outcome: result.reason };
-    await saveVerdict(strapi, file.id, result.assessment.record);
-    return jobResultOf(result.assessment);
+    const { record } = result.assessment;
+    return { ...jobResultOf(result.assessment), save: () => saveVerdict(strapi, file.id, record) };
   };
 
   return {

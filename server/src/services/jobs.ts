@@ -51,6 +51,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const shared = {
     ledger,
+    transaction: async <T>(work: () => Promise<T>): Promise<T> => await strapi.db.transaction(work),
     concurrency: config.jobs.concurrency,
     pollMs: config.jobs.pollMs,
     leaseMs: config.jobs.leaseMs,

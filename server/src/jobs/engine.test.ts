@@ -1,0 +1,64 @@
+import { commitJobs, type WorkedJob } from './engine';
+import type { JobQueue } from './queue';
+
+/** A ledger and a transaction that keep what a committed transaction wrote, and drop what a rolled-back one did. */
+function fakeDatabase() {
+  const committed: string[] = [];
+  let pending: string[] | undefined;
+  const write = (entry: string) => (pending ? pending.push(entry) : committed.push(entry));
+  const ledger = {
+    finish: async (ids: readonly number[], state: string, outcome?: string) => {
+      write(`finish ${ids.join(',')} ${state}${outcome ? `: ${outcome}` : ''}`);
+    },
+  } as unknown as JobQueue;
+  const transaction = async <T>(work: () => Promise<T>): Promise<T> => {
+    pending = [];
+    try {
+      const result = await work();
+      committed.push(...pending);
+      return result;
+    } finally {
+      pending = undefined;
+    }
+  };
+  return { committed, write, options: { ledger, transaction } };
+}
+
+describe('commitJobs', () => {
+  it('writes a batch and ends its rows in one transaction, one ledger update per outcome', async () => {
+    const db = fakeDatabase();
+    const saved = (file: string) => () => Promise.resolve(db.write(`save ${file}`));
+    const worked: WorkedJob[] = [
+      { ids: [1], result: { state: 'done', save: saved('a') } },
+      { ids: [2], result: { state: 'done', save: saved('b') } },
+      { ids: [3, 7], result: { state: 'skipped', outcome: 'not a photo' } },
+    ];
+    await commitJobs(db.options, worked);
+    expect(db.committed).toEqual(['save a', 'save b', 'finish 1,2 done', 'finish 3,7 skipped: not a photo']);
+  });
+
+  it('a job whose verdict cannot be saved ends failed alone; the others of its batch keep theirs', async () => {
+    const db = fakeDatabase();
+    const worked: WorkedJob[] = [
+      { ids: [1], result: { state: 'done', save: async () => db.write('save a') } },
+      {
+        ids: [2],
+        result: {
+          state: 'done',
+          save: async () => {
+            throw new Error('File not found');
+          },
+        },
+      },
+      { ids: [3], result: { state: 'done', save: async () => db.write('save c') } },
+    ];
+    await commitJobs(db.options, worked);
+    expect(db.committed).toEqual([
+      'save a',
+      'finish 1 done',
+      'finish 2 failed: the verdict could not be saved: File not found',
+      'save c',
+      'finish 3 done',
+    ]);
+  });
+});
