@@ -175,16 +175,16 @@ describe('photo-score backfill (CLI against a running Strapi)', () => {
   });
 
   it('Ctrl-C pauses the backfill on the server, says how to resume, and exits 130', async () => {
-    // Hold every save, so the backfill is surely still running when the signal comes.
-    const upload = app.strapi.plugin('upload').service('upload') as {
-      updateFileInfo: (...args: unknown[]) => Promise<unknown>;
+    // Hold every scoring, so the backfill is surely still running when the signal comes.
+    const pipeline = app.strapi.plugin('photo-score').service('pipeline') as {
+      assess: (...args: unknown[]) => Promise<unknown>;
     };
-    const original = upload.updateFileInfo;
+    const original = pipeline.assess;
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    upload.updateFileInfo = async (...args: unknown[]) => {
+    pipeline.assess = async (...args: unknown[]) => {
       await gate;
-      return original.apply(upload, args);
+      return original.apply(pipeline, args);
     };
     try {
       const { child, done } = launch([...asToken(), '--before', cutoff]);
@@ -208,7 +208,7 @@ describe('photo-score backfill (CLI against a running Strapi)', () => {
       expect((await progressOf(pausedId)).state).toBe('paused');
     } finally {
       release();
-      upload.updateFileInfo = original;
+      pipeline.assess = original;
     }
   });
 

@@ -247,7 +247,7 @@ export function bullmqEngine(
       await ledger.release(ids);
       throw Worker.RateLimitError();
     }
-    await commitJobs(options, [{ ids, result }]);
+    await commitJobs({ end: ledger.finish, transaction: options.transaction }, [{ ids, result }]);
   };
 
   return {

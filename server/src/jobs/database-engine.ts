@@ -32,7 +32,7 @@ export function databaseEngine(options: EngineOptions): JobEngine {
     let worked: WorkedJob[] = [];
     let since = 0;
     const commit = async () => {
-      await commitJobs(options, worked);
+      await commitJobs({ end: ledger.finish, transaction: options.transaction }, worked);
       for (const { ids } of worked) ids.forEach((id) => held.delete(id));
       worked = [];
     };

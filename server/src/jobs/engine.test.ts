@@ -1,16 +1,13 @@
 import { commitJobs, type WorkedJob } from './engine';
-import type { JobQueue } from './queue';
 
 /** A ledger and a transaction that keep what a committed transaction wrote, and drop what a rolled-back one did. */
 function fakeDatabase() {
   const committed: string[] = [];
   let pending: string[] | undefined;
   const write = (entry: string) => (pending ? pending.push(entry) : committed.push(entry));
-  const ledger = {
-    finish: async (ids: readonly number[], state: string, outcome?: string) => {
-      write(`finish ${ids.join(',')} ${state}${outcome ? `: ${outcome}` : ''}`);
-    },
-  } as unknown as JobQueue;
+  const end = async (ids: readonly number[], state: string, outcome?: string) => {
+    write(`finish ${ids.join(',')} ${state}${outcome ? `: ${outcome}` : ''}`);
+  };
   const transaction = async <T>(work: () => Promise<T>): Promise<T> => {
     pending = [];
     try {
@@ -21,7 +18,7 @@ function fakeDatabase() {
       pending = undefined;
     }
   };
-  return { committed, write, options: { ledger, transaction } };
+  return { committed, write, options: { end, transaction } };
 }
 
 describe('commitJobs', () => {

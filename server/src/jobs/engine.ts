@@ -46,12 +46,12 @@ export interface WorkedJob {
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * Makes worked jobs' writes and ends their rows, in one transaction. When one job's writes
+ * Makes worked jobs' writes and ends their rows (`end`: the engine's way), in one transaction. When one job's writes
  * fail (its file was deleted meanwhile, say), the others must not be undone with it: each is
  * then committed on its own, and the one that fails again ends `failed`, saying why.
  */
 export async function commitJobs(
-  { ledger, transaction }: Pick<EngineOptions, 'ledger' | 'transaction'>,
+  { end, transaction }: Pick<EngineOptions, 'transaction'> & { end: JobQueue['finish'] },
   worked: readonly WorkedJob[],
 ): Promise<void> {
   const inOne = (jobs: readonly WorkedJob[]) =>
@@ -64,7 +64,7 @@ export async function commitJobs(
         end.ids.push(...ids);
         ends.set(key, end);
       }
-      for (const { ids, result } of ends.values()) await ledger.finish(ids, result.state, result.outcome);
+      for (const { ids, result } of ends.values()) await end(ids, result.state, result.outcome);
     });
   if (worked.length === 0) return;
   try {
@@ -72,11 +72,11 @@ export async function commitJobs(
     return;
   } catch (error) {
     if (worked.length === 1) {
-      await ledger.finish(worked[0].ids, 'failed', `the verdict could not be saved: ${messageOf(error)}`);
+      await end(worked[0].ids, 'failed', `the verdict could not be saved: ${messageOf(error)}`);
       return;
     }
   }
-  for (const job of worked) await commitJobs({ ledger, transaction }, [job]);
+  for (const job of worked) await commitJobs({ end, transaction }, [job]);
 }
 
 export interface JobEngine {

@@ -36,29 +36,29 @@ export async function scoreUploadJob(strapi: Core.Strapi, job: Job): Promise<Job
   }
   const { assessment } = result;
   const deleting = assessment.action === 'reject' && pluginConfig(strapi).asyncReject === 'delete';
+  // A stored upload turned away after the fact is a decision the library's history keeps,
+  // written first: once the file is gone, its history already says why.
+  const decided = () =>
+    getService(strapi, 'decisions').record({
+      file: file.id,
+      fileName: file.name,
+      decision: 'auto-reject',
+      fromStatus: 'pending',
+      toStatus: 'rejected',
+      deleted: deleting,
+      by: ASYNC_SCORING,
+      score: assessment.record.photoScore,
+    });
+  if (deleting && assessment.action === 'reject') {
+    // Now, not in the engine's transaction: a provider's delete may be a network call.
+    await decided();
+    await emitVerdict(strapi, file, assessment.record);
+    await strapi.plugin('upload').service('upload').remove(file);
+    return { state: 'done', outcome: `deleted: ${assessment.message}` };
+  }
   const save = async (): Promise<void> => {
-    // A stored upload turned away after the fact is a decision the library's history keeps,
-    // written first: once the file is gone, its history already says why.
-    if (assessment.record.photoScoreStatus === 'rejected') {
-      await getService(strapi, 'decisions').record({
-        file: file.id,
-        fileName: file.name,
-        decision: 'auto-reject',
-        fromStatus: 'pending',
-        toStatus: 'rejected',
-        deleted: deleting,
-        by: ASYNC_SCORING,
-        score: assessment.record.photoScore,
-      });
-    }
-    if (deleting) {
-      await emitVerdict(strapi, file, assessment.record);
-      await strapi.plugin('upload').service('upload').remove(file);
-    } else {
-      await saveVerdict(strapi, file.id, assessment.record);
-    }
+    if (assessment.record.photoScoreStatus === 'rejected') await decided();
+    await saveVerdict(strapi, file.id, assessment.record);
   };
-  return deleting && assessment.action === 'reject'
-    ? { state: 'done', outcome: `deleted: ${assessment.message}`, save }
-    : { ...jobResultOf(assessment), save };
+  return { ...jobResultOf(assessment), save };
 }
