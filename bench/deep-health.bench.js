@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 /**
- * Strapi's responsiveness while deep-mode uploads are scored: the CNN in the worker pool
- * against the CNN on the event loop.
+ * Strapi's responsiveness while uploads are scored: the embedded scorer in the worker pool
+ * against the embedded scorer on the event loop, in deep mode (CNN and head) or fast mode.
  *
- *   node bench/deep-health.bench.js [--rounds 3] [--uploads 10] [--postgres]
+ *   node bench/deep-health.bench.js [--mode deep|fast] [--rounds 3] [--uploads 10] [--single 10] [--postgres]
  *
- * Boots the demo app twice in deep mode (`local.mode: 'deep'`, one worker thread, the
+ * Boots the demo app twice in the mode (`local.mode`, default deep; one worker thread, the
  * default): once as built, once with bench/in-thread-pool.js, which runs the same worker code
  * on the main thread. Then, in alternating rounds, sends 10 uploads at once to one app and,
  * until all are answered, polls `GET /_health` every 10 ms, each request after the previous
  * answered; it prints the p50, p99 and max of those answers per setup (all rounds pooled),
- * and how long the 10 uploads took. SQLite by default; `--postgres` puts each app in its own
+ * and how long the 10 uploads took. Then `--single` uploads one at a time, alternating between
+ * the apps: the median upload and the embedded scorer's own time (what the hand-off to a
+ * worker costs one upload). SQLite by default; `--postgres` puts each app in its own
  * schema of the PostgreSQL at DATABASE_HOST (127.0.0.1) instead: better-sqlite3 runs every
  * query, commit and fsync on the event loop, PostgreSQL's client does not.
  */
@@ -24,6 +26,11 @@ const rounds = arg('rounds', 3);
 const uploads = arg('uploads', 10);
 const POLL_MS = 10;
 const postgres = process.argv.includes('--postgres');
+const modeIndex = process.argv.indexOf('--mode');
+const mode = modeIndex > 0 ? process.argv[modeIndex + 1] : 'deep';
+if (mode !== 'deep' && mode !== 'fast') throw new Error(`--mode deep or --mode fast, not ${mode}`);
+/** Sequential uploads per app, after the rounds: the latency of one upload alone. */
+const SINGLE = arg('single', 10);
 
 /** A private PostgreSQL schema per app; resolves to its environment and a drop(). */
 async function pgSchema(name) {
@@ -71,16 +78,20 @@ async function round(app, photos, tag) {
   const uploadsMs = performance.now() - started;
   done = true;
   await poller;
-  for (const { file } of files) {
-    const local = file.photoScoreDetails.scorers.find((s) => s.scorer === 'local');
-    if (!local?.ok || !String(local.version).startsWith('deep-'))
-      throw new Error(`not scored in deep mode: ${JSON.stringify(local)}`);
-  }
+  for (const { file } of files) localOutcome(file);
   return { latencies, uploadsMs };
 }
 
+/** The embedded scorer's outcome of an upload, checked to be of the mode measured. */
+function localOutcome(file) {
+  const local = file.photoScoreDetails.scorers.find((s) => s.scorer === 'local');
+  if (!local?.ok || String(local.version).startsWith('deep-') !== (mode === 'deep'))
+    throw new Error(`not scored in ${mode} mode: ${JSON.stringify(local)}`);
+  return local;
+}
+
 (async () => {
-  const env = { PHOTO_SCORE_LOCAL_MODE: 'deep' };
+  const env = { PHOTO_SCORE_LOCAL_MODE: mode };
   const schemas = postgres ? [await pgSchema('pool'), await pgSchema('loop')] : [];
   const pooled = await bootApp({ ...env, ...schemas[0]?.env });
   const inThread = await bootApp({
@@ -113,12 +124,27 @@ async function round(app, photos, tag) {
         results.get(label).uploadsMs.push(uploadsMs);
       }
     }
+    // One upload alone, alternating between the apps: what the hand-off costs an upload.
+    const single = new Map(setups.map(([label]) => [label, { uploadMs: [], scorerMs: [] }]));
+    for (let i = 0; i < SINGLE; i++) {
+      for (const [label, app] of i % 2 === 0 ? setups : [...setups].reverse()) {
+        const { ms, file } = await timedUpload(app, photos[i % photos.length], `single-${i}.jpg`);
+        single.get(label).uploadMs.push(ms);
+        single.get(label).scorerMs.push(localOutcome(file).durationMs);
+      }
+    }
     console.log(
-      `GET /_health every ${POLL_MS} ms while ${uploads} deep-mode uploads (1600x1200 JPEG) are in flight, ${rounds} alternating rounds each, ${postgres ? 'PostgreSQL' : 'SQLite'}`,
+      `GET /_health every ${POLL_MS} ms while ${uploads} ${mode}-mode uploads (1600x1200 JPEG) are in flight, ${rounds} alternating rounds each, ${postgres ? 'PostgreSQL' : 'SQLite'}`,
     );
     for (const [label, { latencies, uploadsMs }] of results) {
       console.log(
         `  ${label.padEnd(12)} /_health p50 ${percentile(latencies, 0.5).toFixed(1)} ms  p99 ${percentile(latencies, 0.99).toFixed(1)} ms  max ${Math.max(...latencies).toFixed(1)} ms  (${latencies.length} answers)  ${uploads} uploads in ${median(uploadsMs).toFixed(0)} ms (median)`,
+      );
+    }
+    console.log(`one upload alone, median of ${SINGLE} alternating each`);
+    for (const [label, { uploadMs, scorerMs }] of single) {
+      console.log(
+        `  ${label.padEnd(12)} upload ${median(uploadMs).toFixed(1)} ms  embedded scorer ${median(scorerMs).toFixed(1)} ms`,
       );
     }
   } finally {

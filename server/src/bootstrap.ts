@@ -5,7 +5,7 @@ import { pluginConfig } from './config';
 import { registerEvents } from './events';
 import { getService } from './get-service';
 import { subscribeScorePersistence } from './pipeline/persist';
-import { preloadEmbedded } from './scorers/embedded';
+import { pooledEmbedded } from './scorers/pool';
 import { installUploadHook } from './upload-hook';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
@@ -15,22 +15,27 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await markUnscored(strapi);
   installUploadHook(strapi);
   subscribeScorePersistence(strapi);
-  preloadDeepModel(strapi);
+  startEmbeddedScorer(strapi);
   getService(strapi, 'jobs').start();
 };
 
-/** Not awaited, so Strapi's boot is not delayed; the first upload awaits the same load. */
-function preloadDeepModel(strapi: Core.Strapi): void {
-  preloadEmbedded(pluginConfig(strapi).local).then(
-    (loaded) => {
-      if (loaded) strapi.log.info(`[photo-score] embedded CNN loaded in ${loaded.loadMs} ms`);
-    },
-    (error: unknown) => {
-      strapi.log.error(
-        `[photo-score] embedded CNN failed to load: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    },
-  );
+/**
+ * Starts the embedded scorer's workers and loads the network the mode needs. Not awaited, so
+ * Strapi's boot is not delayed; the first upload awaits the same load.
+ */
+function startEmbeddedScorer(strapi: Core.Strapi): void {
+  pooledEmbedded(pluginConfig(strapi).local)
+    .load()
+    .then(
+      (loaded) => {
+        if (loaded) strapi.log.info(`[photo-score] embedded CNN loaded in ${loaded.loadMs} ms`);
+      },
+      (error: unknown) => {
+        strapi.log.error(
+          `[photo-score] embedded CNN failed to load: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      },
+    );
 }
 
 /**

@@ -11,11 +11,10 @@ import path from 'node:path';
 
 import { decodeWorkingImage } from '../prepare/decode';
 import { DIMENSION_NAMES } from '../scorers/local';
-import { inThreadDeep } from '../scorers/deep';
 import { DEFAULT_MODERATION_THRESHOLDS, describeModeration } from '../scorers/deep/nsfw';
 import { assertDeepPackages } from '../scorers/deep/packages';
-import { detectContent, type ContentVerdict } from '../scorers/content';
-import { embeddedScorer, type EmbeddedScore } from '../scorers/embedded';
+import type { ContentVerdict } from '../scorers/content';
+import { inThreadEmbedded, type EmbeddedScore } from '../scorers/embedded';
 import { QUALITY_CLASS_LABELS, scoreToClass } from '../scorers/score-class';
 import {
   BACKFILL_USAGE,
@@ -175,12 +174,8 @@ type CliResult = EmbeddedScore & { content: ContentVerdict };
 async function scoreFile(file: string, command: ScoreCommand): Promise<CliResult> {
   const { mode, moderation } = command;
   const image = await decodeWorkingImage(file);
-  const content = detectContent(image);
-  const score = await embeddedScorer(
-    { mode, moderation, moderationThresholds: DEFAULT_MODERATION_THRESHOLDS },
-    inThreadDeep,
-  ).score(image);
-  return { ...score, content };
+  const embedded = inThreadEmbedded({ mode, moderation, moderationThresholds: DEFAULT_MODERATION_THRESHOLDS });
+  return { ...(await embedded.score(image)), content: await embedded.content(image) };
 }
 
 const DIMENSION_HEADINGS: Readonly<Record<(typeof DIMENSION_NAMES)[number], string>> = {

@@ -82,9 +82,9 @@ export const pluginConfigSchema = z
          */
         targetMegapixels: z.number().min(0.1).max(100).default(DEFAULT_TARGET_MEGAPIXELS),
         /**
-         * Worker threads the CNN of `deep` and `moderation` runs in, off Strapi's event loop
-         * (scorers/deep/pool.ts). Each loads its own copy (≈ 180 MB); default 1, which leaves a
-         * 2-core machine one core for Strapi.
+         * Worker threads the embedded scorer runs in, off Strapi's event loop (scorers/pool.ts).
+         * Each costs ≈ 30 MB, ≈ 180 MB with its own copy of the CNN (`deep`, `moderation`);
+         * default 1, which leaves a 2-core machine one core for Strapi.
          */
         threads: z.number().int().min(1).max(16).default(1),
       })

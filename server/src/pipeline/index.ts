@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { PhotoScoreFields } from '../attributes';
 import type { PluginConfig, RuntimeSettings } from '../config';
-import { contentDetails, detectContent, skippedGraphicFields } from '../scorers/content';
+import { contentDetails, skippedGraphicFields, type ContentVerdict } from '../scorers/content';
 import type { ScorerOutcome } from '../scorers/types';
 import { combine } from './combine';
 import { decide, decideUnjudged, moderate, refusalOf } from './policy';
@@ -84,7 +84,13 @@ export function createPipeline({
       }
 
       let outcomes: ScorerOutcome[] = [];
-      const content = prepared ? detectContent(prepared.image) : undefined;
+      let content: ContentVerdict | undefined;
+      try {
+        content = prepared ? await scoreStage.content(prepared) : undefined;
+      } catch (error) {
+        // In a worker thread the check can fail (a worker that died): the file is stored unjudged, as `failed`.
+        failure = errorMessage(error);
+      }
       if (prepared && content) {
         // Graphics (logos, icons, screenshots…) are not photos: with `graphics: 'skip'` they are
         // stored unjudged (scorers/content.ts).

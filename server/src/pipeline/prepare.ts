@@ -163,7 +163,7 @@ export async function prepare(file: ImageFile, options: PrepareOptions): Promise
   let image: WorkingImage;
   try {
     source = sniffed === 'heif' ? await decodeHeic(file.bytes, options.maxInputPixels) : file.bytes;
-    // The 100 % band decodes while the scorers measure the overview (scoreLocalDeferred).
+    // The 100 % band decodes while the worker pool checks the overview's content (scorers/pool.ts).
     image = await decodeWorkingImageDeferred(source, options.workingSize, {
       maxInputPixels: options.maxInputPixels,
     });

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { PluginConfig } from '../config';
+import type { ContentVerdict } from '../scorers/content';
 import { embeddedScorer, offlineModerator } from '../scorers/embedded';
+import { pooledEmbedded } from '../scorers/pool';
 import type { Scorer, ScorerOutcome } from '../scorers/types';
 import { ENRICHERS, type VendorId } from '../scorers/vendors';
 import type { PreparedImage } from './prepare';
@@ -30,8 +32,10 @@ async function runEmbedded(scorer: Scorer, prepared: PreparedImage): Promise<Sco
 
 /** The configured scorers, run against one prepared image. */
 export function createScoreStage(config: PluginConfig, vendors: () => VendorGateway) {
-  const localScorer = embeddedScorer(config.local);
-  const moderator = offlineModerator(config.local);
+  // The embedded scorer, content check included, in the worker pool: off the event loop.
+  const embedded = pooledEmbedded(config.local);
+  const localScorer = embeddedScorer(embedded);
+  const moderator = offlineModerator(embedded);
   const enriching = config.scorers.filter((id) => id !== 'local' && ENRICHERS.has(id));
   const scoring = config.scorers.filter((id) => id === 'local' || !ENRICHERS.has(id));
 
@@ -41,6 +45,9 @@ export function createScoreStage(config: PluginConfig, vendors: () => VendorGate
 
   return {
     moderateOnly,
+
+    /** Photo or graphic (scorers/content.ts), in the worker pool too. */
+    content: (prepared: PreparedImage): Promise<ContentVerdict> => embedded.content(prepared.image),
 
     /** Runs the chain: in order until one scores (`fallback`) or all at once; tag-only vendors always, alongside. */
     async score(prepared: PreparedImage): Promise<ScorerOutcome[]> {

@@ -81,8 +81,10 @@ export async function decodeWorkingImage(
 
 /**
  * The same overview, resolved as soon as it is decoded, with the 100 % evidence still being
- * decoded on libvips's thread (`pendingNative`): the caller measures the overview meanwhile
- * (scoreLocalDeferred), which is what keeps the fast mode within one full decode's time.
+ * decoded on libvips's thread (`pendingNative`): the caller works on the overview meanwhile.
+ * On one thread scoreLocalDeferred measures it, which keeps the fast mode within one full
+ * decode's time; Strapi's worker pool checks its content, then awaits the band before posting
+ * the image to be scored (scorers/pool.ts: a promise cannot cross threads).
  * `pendingNative` never rejects: an image whose band cannot be read is judged on its
  * overview alone, like pixels made in memory.
  */

@@ -3,15 +3,8 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 
 import { decodeWorkingImage, type WorkingImage } from '../../prepare/decode';
-import { embeddedScorer } from '../embedded';
-import {
-  DEFAULT_MODERATION_THRESHOLDS,
-  inThreadDeep,
-  loadDeepScorer,
-  moderateOffline,
-  moderationFrom,
-  scoreDeep,
-} from './index';
+import { inThreadEmbedded } from '../embedded';
+import { DEFAULT_MODERATION_THRESHOLDS, loadDeepScorer, moderateOffline, moderationFrom, scoreDeep } from './index';
 import { NSFW_CLASS_NAMES } from './model';
 
 const WIDTH = 512;
@@ -123,18 +116,21 @@ describe('deep embedded mode', () => {
 
   it('reports the moderation through the embedded scorer, and honours configured thresholds', async () => {
     // On this thread: the pool (tests/deep-pool.test.ts) needs the built worker.
-    const lenient = embeddedScorer(
-      { mode: 'deep', moderation: true, moderationThresholds: DEFAULT_MODERATION_THRESHOLDS },
-      inThreadDeep,
-    );
-    const strict = embeddedScorer(
-      { mode: 'fast', moderation: true, moderationThresholds: { nsfw: 0, suggestive: 0 } },
-      inThreadDeep,
-    );
-    const withoutModeration = embeddedScorer(
-      { mode: 'deep', moderation: false, moderationThresholds: DEFAULT_MODERATION_THRESHOLDS },
-      inThreadDeep,
-    );
+    const lenient = inThreadEmbedded({
+      mode: 'deep',
+      moderation: true,
+      moderationThresholds: DEFAULT_MODERATION_THRESHOLDS,
+    });
+    const strict = inThreadEmbedded({
+      mode: 'fast',
+      moderation: true,
+      moderationThresholds: { nsfw: 0, suggestive: 0 },
+    });
+    const withoutModeration = inThreadEmbedded({
+      mode: 'deep',
+      moderation: false,
+      moderationThresholds: DEFAULT_MODERATION_THRESHOLDS,
+    });
     expect((await lenient.score(sharpScene)).moderation?.level).not.toBe('nsfw');
     expect((await strict.score(sharpScene)).moderation?.level).toBe('nsfw');
     expect((await withoutModeration.score(sharpScene)).moderation).toBeUndefined();

@@ -26,22 +26,6 @@ export {
 } from './nsfw';
 export { loadDeepNetwork } from './model';
 
-/**
- * Where the deep mode runs: on this thread (`inThreadDeep`: the command line, the scripts) or
- * in a worker pool (pool.ts: Strapi, which must keep serving while an image is scored). Both
- * run the functions below, so they give the same scores.
- */
-export interface DeepBackend {
-  /** Loads the network (and the head): what bootstrap does so the first upload does not wait. */
-  load(options: { head: boolean }): Promise<{ loadMs: number; version?: string }>;
-  scoreDeep(image: WorkingImage): Promise<DeepScore>;
-  moderateOffline(
-    image: WorkingImage,
-    thresholds?: ModerationThresholds,
-    context?: ModerationContext,
-  ): Promise<{ moderation: VendorModeration; nsfw: NsfwProbabilities }>;
-}
-
 export interface DeepScore {
   /** 0–100, one decimal. */
   score: number;
@@ -91,13 +75,3 @@ export async function moderateOffline(
   const nsfw = namedProbabilities(features.nsfw);
   return { moderation: moderationFrom(nsfw, thresholds, context), nsfw };
 }
-
-export const inThreadDeep: DeepBackend = {
-  async load({ head }) {
-    if (!head) return { loadMs: (await loadDeepNetwork()).loadMs };
-    const scorer = await loadDeepScorer();
-    return { loadMs: scorer.network.loadMs, version: scorer.head.version };
-  },
-  scoreDeep,
-  moderateOffline,
-};

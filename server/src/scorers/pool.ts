@@ -1,0 +1,110 @@
+/**
+ * The embedded scorer off the event loop, and the one place that knows about threads: in
+ * Strapi the whole embedded scoring (the content check, the fast measurements, and in deep
+ * mode or with `local.moderation` MobileNetV2 and the head) runs in worker threads (worker.ts)
+ * of a piscina pool, so that its synchronous JavaScript (≈ 15–40 ms per image in fast mode,
+ * ≈ 0.15 s with the CNN) no longer stops the Strapi process from serving anyone else. The main
+ * thread only decodes (on libvips's threads) and posts the pixels. The fast mode too: with
+ * 10 uploads in flight it halves /_health's p99 for no measurable cost to one upload alone
+ * (bench/README.md, "Strapi's responsiveness").
+ *
+ * One pool per process, made on the first call (bootstrap's preload in Strapi) and closed by
+ * the plugin's destroy. A worker costs ≈ 30 MB of RSS in fast mode and ≈ 180 MB once it has
+ * loaded the network (bench/README.md), so the default is one worker: on a 2-core machine a
+ * second one would compete with Strapi and libvips for the cores; `local.threads` raises it.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Piscina } from 'piscina';
+
+import type { WorkingImage } from '../prepare/decode';
+import { packageRoot } from './deep/head';
+import type { EmbeddedBackend, EmbeddedConfig } from './embedded';
+import type * as Worker from './worker';
+
+/** Where `npm run build` puts the worker's bundle, from the package root (sources, dist/ and the CLI alike). */
+export const WORKER_FILE = 'dist/embedded-worker.js';
+
+type Tasks = Pick<typeof Worker, 'load' | 'content' | 'score' | 'moderate'>;
+
+let current: { pool: Piscina; threads: number } | null = null;
+
+function pool(threads: number): Piscina {
+  if (current) return current.pool;
+  const filename = path.join(packageRoot(__dirname), WORKER_FILE);
+  if (!existsSync(filename)) throw new Error(`photo-score: ${filename} is missing; build the plugin (npm run build)`);
+  // Every worker lives as long as the pool: each holds a loaded network, too costly to drop when idle.
+  const made = new Piscina({ filename, minThreads: threads, maxThreads: threads, idleTimeout: Infinity });
+  // A worker that dies between tasks is replaced by piscina; without a listener the event
+  // would throw and take Strapi down with it.
+  made.on('error', (error: unknown) =>
+    process.emitWarning(`photo-score: an embedded-scorer worker failed: ${String(error)}`),
+  );
+  current = { pool: made, threads };
+  return made;
+}
+
+async function run<Name extends keyof Tasks>(
+  threads: number,
+  name: Name,
+  task: Parameters<Tasks[Name]>[0],
+  transferList: ArrayBuffer[] = [],
+): Promise<Awaited<ReturnType<Tasks[Name]>>> {
+  // piscina types results as `any`; worker.ts's export of that name is what produced it.
+  const answer: unknown = await pool(threads).run(task, { name, transferList });
+  return answer as Awaited<ReturnType<Tasks[Name]>>;
+}
+
+/**
+ * A copy of the working image's pixels (≤ 512 px, so ≤ 0.8 MB: ≈ 0.1 ms) that is then moved to
+ * the worker, not cloned. `image.data` itself stays: the content check and the score each post
+ * it, and a Buffer may be a view on memory it does not own (Node's pool, sharp's output).
+ * `pendingNative` is left out: the caller awaits it first (see `TransferredImage`).
+ */
+function transferable(image: WorkingImage): Worker.TransferredImage {
+  const { data, pendingNative: _pending, ...rest } = image;
+  const pixels = new ArrayBuffer(data.length);
+  new Uint8Array(pixels).set(data);
+  return { ...rest, pixels };
+}
+
+/** `image` with its 100 % evidence in hand: awaited here, on the main thread, where libvips decodes it. */
+async function withNative(image: WorkingImage): Promise<WorkingImage> {
+  const native = image.native ?? (await image.pendingNative);
+  return native ? { ...image, native } : image;
+}
+
+/** The embedded scorer through the process's worker pool (made with `config.threads` workers if this is the first use). */
+export function pooledEmbedded(config: EmbeddedConfig): EmbeddedBackend {
+  const threads = config.threads ?? 1;
+  return {
+    async load() {
+      pool(threads);
+      // One load task per worker: a worker takes one task at a time, so each loads its own copy now.
+      const workers = current?.threads ?? threads;
+      const loaded = await Promise.all(Array.from({ length: workers }, () => run(threads, 'load', { config })));
+      const first = loaded[0];
+      return first && { loadMs: Math.max(...loaded.map((l) => l?.loadMs ?? 0)), version: first.version };
+    },
+    async content(image) {
+      // Overview only: it does not wait for the band, which libvips decodes meanwhile.
+      const sent = transferable(image);
+      return run(threads, 'content', { image: sent }, [sent.pixels]);
+    },
+    async score(image) {
+      const sent = transferable(await withNative(image));
+      return run(threads, 'score', { config, image: sent }, [sent.pixels]);
+    },
+    async moderate(image) {
+      const sent = transferable(image);
+      return run(threads, 'moderate', { config, image: sent }, [sent.pixels]);
+    },
+  };
+}
+
+/** Ends the workers (the plugin's destroy); the next call makes a new pool. */
+export async function destroyEmbeddedPool(): Promise<void> {
+  const closing = current;
+  current = null;
+  await closing?.pool.destroy();
+}
