@@ -13,7 +13,15 @@ const sharp = require('sharp');
 function privateAppEnv(prefix, extra = {}) {
   const fs = require('node:fs');
   const os = require('node:os');
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return siteAppEnv(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), extra);
+}
+
+/**
+ * The same for a site folder that already exists or is shared (`data.db` and `public/` in
+ * `root`): several processes booted with one root are servers of one site.
+ */
+function siteAppEnv(root, extra = {}) {
+  const fs = require('node:fs');
   const uploads = path.join(root, 'public', 'uploads');
   fs.mkdirSync(uploads, { recursive: true });
   Object.assign(process.env, {
@@ -186,6 +194,7 @@ module.exports = {
   embeddedScorerRate,
   numberArg,
   privateAppEnv,
+  siteAppEnv,
   storeLibrary,
   syntheticPhoto,
   timedBackfill,

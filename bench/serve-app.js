@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 // Boots the demo app on a private SQLite file and uploads folder, creates a full-access API
 // token and prints `READY <port> <token>`. PHOTO_SCORE_ENABLED=false boots it without the plugin.
+// BENCH_SITE_ROOT=<folder> boots it on that folder's database and files instead, left in place
+// at exit: several processes so booted are servers of one site.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { privateAppEnv } = require('./harness');
+const { privateAppEnv, siteAppEnv } = require('./harness');
 
-const { root } = privateAppEnv('photo-score-bench-app-', { HOST: '127.0.0.1' });
+// BENCH_LOG_LEVEL: Strapi's log level (default error).
+const site = process.env.BENCH_SITE_ROOT;
+const extra = { HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error' };
+const { root } = site ? siteAppEnv(site, extra) : privateAppEnv('photo-score-bench-app-', extra);
 
 const appDir = path.resolve(__dirname, '..', 'tests', 'app');
 const { createStrapi } = require('@strapi/strapi');
@@ -15,7 +20,7 @@ const { createStrapi } = require('@strapi/strapi');
   const strapi = await createStrapi({ appDir, distDir: appDir, autoReload: false, serveAdminPanel: false }).load();
   const token = await strapi
     .service('admin::api-token')
-    .create({ name: 'bench', description: '', type: 'full-access', lifespan: null });
+    .create({ name: `bench-${process.pid}`, description: '', type: 'full-access', lifespan: null });
   await new Promise((resolve) => strapi.server.listen(0, '127.0.0.1', resolve));
   const { port } = strapi.server.httpServer.address();
   process.stdout.write(`READY ${port} ${token.accessKey}\n`);
@@ -26,7 +31,7 @@ const { createStrapi } = require('@strapi/strapi');
       .destroy()
       .catch(() => undefined)
       .then(() => {
-        fs.rmSync(root, { recursive: true, force: true });
+        if (!site) fs.rmSync(root, { recursive: true, force: true });
         process.exit(0);
       }));
   process.on('SIGTERM', stop);

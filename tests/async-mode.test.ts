@@ -128,6 +128,31 @@ describe.each(ENGINES)('async mode (%s engine)', (engineName) => {
     expect(file?.photoScoreStatus).toBe('scored');
   });
 
+  it('queues again an upload whose process died before queueing its job, or before handing it over', async () => {
+    const ledger = app.strapi.db.query('plugin::photo-score.job');
+    // Stored pending by a process killed before it wrote the job (bench/async-kill.bench.js
+    // found one): the file has no job in the ledger. (BullMQ: the job the upload did add finds
+    // no ledger row and is dropped.)
+    await jobs().stop();
+    const res = await upload('stranded.jpg', await crispPhoto(640, 480, 17));
+    const id: number = res.body[0].id;
+    await ledger.deleteMany({ where: { file: id } });
+    jobs().start();
+    expect((await settled(id))?.photoScoreStatus).toBe('scored');
+    expect(await ledger.count({ where: { file: id, state: 'done' } })).toBe(1);
+
+    // A job written to the ledger by a process killed before it reached the engine (BullMQ:
+    // never added to Redis), while this process keeps running.
+    await app.strapi.db.query('plugin::upload.file').update({ where: { id }, data: { photoScoreStatus: 'pending' } });
+    await (
+      app.strapi.plugin('photo-score').service('jobs') as {
+        queue: { enqueue(run: number, files: number[]): Promise<void> };
+      }
+    ).queue.enqueue(0, [id]);
+    expect((await settled(id))?.photoScoreStatus).toBe('scored');
+    expect(await ledger.count({ where: { file: id, state: 'done' } })).toBe(2);
+  });
+
   it('deletes an upload under rejectBelow with asyncReject: delete, leaving no file behind', async () => {
     await app.stop();
     await boot({ PHOTO_SCORE_ASYNC_REJECT: 'delete', PHOTO_SCORE_REJECT_BELOW: '100', PHOTO_SCORE_FLAG_BELOW: '100' });

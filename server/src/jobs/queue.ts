@@ -123,6 +123,15 @@ export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance:
       })) as Job[];
     },
 
+    /** The jobs of these files not yet ended, in any run. */
+    async unfinishedOfFiles(files: readonly number[]): Promise<Job[]> {
+      if (files.length === 0) return [];
+      return (await jobs().findMany({
+        where: { file: { $in: [...files] }, state: { $in: ['queued', 'active'] } },
+        select: ['id', 'run', 'file', 'state', 'attempts'],
+      })) as Job[];
+    },
+
     /** These jobs are now this process's (BullMQ holds the lock; no lease here). */
     async activate(ids: readonly number[], attempts: number): Promise<void> {
       await jobs().updateMany({

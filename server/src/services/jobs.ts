@@ -14,6 +14,7 @@ import { bullmqEngine } from '../jobs/bullmq-engine';
 import { databaseEngine } from '../jobs/database-engine';
 import { RetryLaterError, type JobEngine, type RunJob } from '../jobs/engine';
 import { jobQueue } from '../jobs/queue';
+import { requeueStrandedUploads } from '../jobs/stranded-uploads';
 import { scoreUploadJob, UPLOADS_RUN } from '../jobs/upload-job';
 
 export type { JobResult } from '../jobs/engine';
@@ -66,6 +67,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     ? bullmqEngine({ ...shared, strapi, queue: config.queue })
     : databaseEngine(shared);
 
+  // Async uploads stored by a process that died before queueing their job (jobs/stranded-uploads.ts).
+  let sweeper: NodeJS.Timeout | undefined;
+  let sweeping: Promise<unknown> | undefined;
+  const sweep = () => {
+    sweeping ??= requeueStrandedUploads(strapi, { ledger, engine, olderThanMs: config.jobs.leaseMs })
+      .then((files) => {
+        if (files.length > 0)
+          strapi.log.warn(
+            `[photo-score] ${files.length} pending upload(s) had no job (a process stopped before queueing it): queued again`,
+          );
+      })
+      .catch(shared.onError)
+      .finally(() => (sweeping = undefined));
+  };
+
   return {
     /** The ledger: progress, failures and cancellation of every run. */
     queue: ledger,
@@ -88,9 +104,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Starts this process's workers (bootstrap); they work every instance's jobs. */
-    start: () => engine.start(),
+    start() {
+      engine.start();
+      if (sweeper) return;
+      sweep();
+      sweeper = setInterval(sweep, Math.round(config.jobs.leaseMs / 2));
+      sweeper.unref();
+    },
 
     /** Lets the jobs in hand finish (destroy). */
-    stop: () => engine.stop(),
+    async stop() {
+      clearInterval(sweeper);
+      sweeper = undefined;
+      await sweeping;
+      await engine.stop();
+    },
   };
 };
