@@ -5,7 +5,7 @@ import { pluginConfig } from './config';
 import { registerEvents } from './events';
 import { getService } from './get-service';
 import { subscribeScorePersistence } from './pipeline/persist';
-import { pooledEmbedded } from './scorers/pool';
+import { embeddedBackend } from './scorers/pool';
 import { installUploadHook } from './upload-hook';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
@@ -24,7 +24,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
  * Strapi's boot is not delayed; the first upload awaits the same load.
  */
 function startEmbeddedScorer(strapi: Core.Strapi): void {
-  pooledEmbedded(pluginConfig(strapi).local)
+  embeddedBackend(pluginConfig(strapi).local)
     .load()
     .then(
       (loaded) => {

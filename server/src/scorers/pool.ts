@@ -1,12 +1,10 @@
 /**
- * The embedded scorer off the event loop, and the one place that knows about threads: in
- * Strapi the whole embedded scoring (the content check, the fast measurements, and in deep
- * mode or with `local.moderation` MobileNetV2 and the head) runs in worker threads (worker.ts)
- * of a piscina pool, so that its synchronous JavaScript (≈ 15–40 ms per image in fast mode,
- * ≈ 0.15 s with the CNN) no longer stops the Strapi process from serving anyone else. The main
- * thread only decodes (on libvips's threads) and posts the pixels. The fast mode too: with
- * 10 uploads in flight it halves /_health's p99 for no measurable cost to one upload alone
- * (bench/README.md, "Strapi's responsiveness").
+ * The embedded scorer off the event loop, and the one place that knows about threads: when the
+ * embedded scoring runs the CNN (deep mode, `local.moderation`), all of it (the content check,
+ * the fast measurements, MobileNetV2 and the head) runs in worker threads (worker.ts) of a
+ * piscina pool, so that its synchronous JavaScript (≈ 0.15 s per image) no longer stops the
+ * Strapi process from serving anyone else. The main thread only decodes (on libvips's threads)
+ * and posts the pixels. The fast mode alone stays on the main thread (`embeddedBackend`, below).
  *
  * One pool per process, made on the first call (bootstrap's preload in Strapi) and closed by
  * the plugin's destroy. A worker costs ≈ 30 MB of RSS in fast mode and ≈ 180 MB once it has
@@ -19,7 +17,7 @@ import { Piscina } from 'piscina';
 
 import type { WorkingImage } from '../prepare/decode';
 import { packageRoot } from './deep/head';
-import type { EmbeddedBackend, EmbeddedConfig } from './embedded';
+import { inThreadEmbedded, type EmbeddedBackend, type EmbeddedConfig } from './embedded';
 import type * as Worker from './worker';
 
 /** Where `npm run build` puts the worker's bundle, from the package root (sources, dist/ and the CLI alike). */
@@ -108,3 +106,15 @@ export async function destroyEmbeddedPool(): Promise<void> {
   current = null;
   await closing?.pool.destroy();
 }
+
+/**
+ * Where Strapi runs the embedded scorer. The CNN (deep mode, `local.moderation`) in the pool:
+ * ≈ 0.15 s of JavaScript per image would stop the event loop (with 10 deep uploads in flight,
+ * /_health's p99 falls from 51–114 ms to 27–47 ms). The fast mode alone on this thread: its
+ * 15–40 ms are scored while Strapi makes the upload's formats (upload-hook.ts), and the hand-off
+ * to a worker cost more than it saved there: a synchronous 1.9 MP upload took 1.24–1.39× as long
+ * as without the plugin through the pool, 1.03–1.08× on this thread, side by side on the same
+ * machine (bench/README.md, "Upload latency").
+ */
+export const embeddedBackend = (config: EmbeddedConfig): EmbeddedBackend =>
+  config.mode === 'deep' || config.moderation ? pooledEmbedded(config) : inThreadEmbedded(config);

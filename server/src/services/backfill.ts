@@ -29,7 +29,7 @@ import { scoreToClass } from '../scorers/score-class';
 import { LOCAL_MODEL_VERSION } from '../scorers/local';
 import { ENRICHERS } from '../scorers/vendors';
 import { deepHeadVersion } from '../scorers/embedded';
-import { pooledEmbedded } from '../scorers/pool';
+import { embeddedBackend } from '../scorers/pool';
 import { parseInput } from '../admin-api/validate';
 import type { JobResult } from '../jobs/engine';
 
@@ -60,7 +60,7 @@ function billedRequests(config: PluginConfig, files: number): Array<{ vendor: st
 
 /** The version today's embedded scorer writes on a score: a stored score with another is `outdated`. */
 async function embeddedVersion(config: PluginConfig): Promise<string> {
-  return config.local.mode === 'deep' ? deepHeadVersion(pooledEmbedded(config.local)) : LOCAL_MODEL_VERSION;
+  return config.local.mode === 'deep' ? deepHeadVersion(embeddedBackend(config.local)) : LOCAL_MODEL_VERSION;
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
