@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * Strapi's responsiveness while uploads are scored: the embedded scorer in the worker pool
- * against the embedded scorer on the event loop, in deep mode (CNN and head) or fast mode.
+ * against the embedded scorer on the event loop, in deep mode (CNN and head; the fast mode
+ * alone scores on the event loop: scorers/pool.ts `embeddedBackend`).
  *
- *   node bench/deep-health.bench.js [--mode deep|fast] [--rounds 3] [--uploads 10] [--single 10] [--postgres]
+ *   node bench/deep-health.bench.js [--rounds 3] [--uploads 10] [--single 10] [--postgres]
  *
- * Boots the demo app twice in the mode (`local.mode`, default deep; one worker thread, the
- * default): once as built, once with bench/in-thread-pool.js, which runs the same worker code
+ * Boots the demo app twice in deep mode (one worker thread, the default): once as built, once with bench/in-thread-pool.js, which runs the same worker code
  * on the main thread. Then, in alternating rounds, sends 10 uploads at once to one app and,
  * until all are answered, polls `GET /_health` every 10 ms, each request after the previous
  * answered; it prints the p50, p99 and max of those answers per setup (all rounds pooled),
@@ -26,9 +26,7 @@ const rounds = arg('rounds', 3);
 const uploads = arg('uploads', 10);
 const POLL_MS = 10;
 const postgres = process.argv.includes('--postgres');
-const modeIndex = process.argv.indexOf('--mode');
-const mode = modeIndex > 0 ? process.argv[modeIndex + 1] : 'deep';
-if (mode !== 'deep' && mode !== 'fast') throw new Error(`--mode deep or --mode fast, not ${mode}`);
+const mode = 'deep';
 /** Sequential uploads per app, after the rounds: the latency of one upload alone. */
 const SINGLE = arg('single', 10);
 
