@@ -30,7 +30,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
-const { benchQueue, bootApp, numberArg, syntheticPhoto } = require('./harness');
+const { benchQueue, bootApp, numberArg, postgresSchema, syntheticPhoto } = require('./harness');
 const { requireTypeScript } = require('../scripts/require-ts');
 
 const UPLOADS = numberArg('--uploads', 1000);
@@ -65,32 +65,6 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const countBy = (items, key) =>
   items.reduce((counts, item) => ({ ...counts, [key(item)]: (counts[key(item)] ?? 0) + 1 }), {});
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-
-/** A PostgreSQL schema of this run's own, dropped at the end. */
-async function postgresSchema() {
-  const { Client } = require('pg');
-  const config = {
-    host: process.env.DATABASE_HOST ?? '127.0.0.1',
-    port: Number(process.env.DATABASE_PORT ?? 5432),
-    database: process.env.DATABASE_NAME ?? 'test',
-    user: process.env.DATABASE_USERNAME ?? 'postgres',
-  };
-  const schema = `photo_score_bench_${process.pid}`;
-  const run = async (sql) => {
-    const client = new Client(config);
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE SCHEMA ${schema}`);
-  return {
-    env: { DATABASE_CLIENT: 'postgres', DATABASE_SCHEMA: schema },
-    drop: () => run(`DROP SCHEMA ${schema} CASCADE`),
-  };
-}
 
 /** One POST /api/upload: {status, body} or throws when the connection fails (no answer). */
 async function upload(app, bytes, name) {

@@ -3,9 +3,10 @@
  * The BullMQ engine with several Strapi processes: how much faster two finish a backfill than
  * one, and how closely two together hold a vendor's rate limit.
  *
- *   node bench/bullmq.bench.js [--files 1000] [--vendor-files 100]
+ *   node bench/bullmq.bench.js [--files 1000] [--vendor-files 100] [--postgres]
  *
- * Boots the demo app in this process (SQLite, local provider, BullMQ on the local Redis under
+ * Boots the demo app in this process (SQLite, or with `--postgres` a schema of its own on the
+ * local PostgreSQL, as several servers of one site would share; local provider, BullMQ on the local Redis under
  * a prefix of its own, one worker per process) and, as a second server of the same site would
  * be, another process on the same database, files and Redis (tests/helpers/second-instance.ts).
  * - (a) `--files` stored 320×240 JPEGs backfilled (scope `all`) by this process alone, then by
@@ -18,12 +19,22 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { benchQueue, numberArg, privateAppEnv, storeLibrary, syntheticPhoto, timedBackfill } = require('./harness');
+const {
+  benchQueue,
+  numberArg,
+  postgresSchema,
+  privateAppEnv,
+  storeLibrary,
+  syntheticPhoto,
+  timedBackfill,
+} = require('./harness');
 const { requireTypeScript } = require('../scripts/require-ts');
 
 const FILES = numberArg('--files', 1000);
 const VENDOR_FILES = numberArg('--vendor-files', 100);
 const DISTINCT = 40;
+const POSTGRES = process.argv.includes('--postgres');
+const DATABASE = POSTGRES ? 'PostgreSQL' : 'SQLite';
 
 const { startSecondInstance, startPhotoILikeFake } = requireTypeScript(
   [
@@ -59,7 +70,7 @@ async function instancesAgainstOne() {
     const one = (oneBefore.seconds + oneAfter.seconds) / 2;
     const line = (label, run) =>
       `  ${label.padEnd(22)} ${run.seconds.toFixed(1)} s, ${run.rate.toFixed(1)} files/s (${run.progress.done} done, ${run.progress.failed} failed)`;
-    console.log(`(a) backfill of ${FILES} stored 320×240 JPEGs, SQLite, BullMQ, one worker per process`);
+    console.log(`(a) backfill of ${FILES} stored 320×240 JPEGs, ${DATABASE}, BullMQ, one worker per process`);
     console.log(line('one process', oneBefore));
     console.log(line('two processes', two));
     console.log(line('one process again', oneAfter));
@@ -113,11 +124,15 @@ async function vendorRate() {
 }
 
 (async () => {
+  // Both processes inherit this one's environment, the schema included.
+  const schema = POSTGRES ? await postgresSchema() : undefined;
+  if (schema) Object.assign(process.env, schema.env);
   try {
     await instancesAgainstOne();
     await vendorRate();
   } finally {
     await queue.drop();
+    await schema?.drop();
     fs.rmSync(root, { recursive: true, force: true });
   }
 })().catch((error) => {

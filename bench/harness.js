@@ -37,6 +37,32 @@ function siteAppEnv(root, extra = {}) {
   return { root, uploads };
 }
 
+/** A PostgreSQL schema of this run's own, dropped at the end. */
+async function postgresSchema() {
+  const { Client } = require('pg');
+  const config = {
+    host: process.env.DATABASE_HOST ?? '127.0.0.1',
+    port: Number(process.env.DATABASE_PORT ?? 5432),
+    database: process.env.DATABASE_NAME ?? 'test',
+    user: process.env.DATABASE_USERNAME ?? 'postgres',
+  };
+  const schema = `photo_score_bench_${process.pid}_${Date.now()}`;
+  const run = async (sql) => {
+    const client = new Client(config);
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE SCHEMA ${schema}`);
+  return {
+    env: { DATABASE_CLIENT: 'postgres', DATABASE_SCHEMA: schema },
+    drop: () => run(`DROP SCHEMA ${schema} CASCADE`),
+  };
+}
+
 /** Boots the demo app (bench/serve-app.js) with extra environment; resolves to {child, url, token}. */
 function bootApp(env) {
   return new Promise((resolve, reject) => {
@@ -189,6 +215,7 @@ function benchQueue() {
 }
 
 module.exports = {
+  postgresSchema,
   benchQueue,
   bootApp,
   embeddedScorerRate,

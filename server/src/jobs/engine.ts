@@ -4,6 +4,7 @@
  * rows claimed by polling (jobs/database-engine.ts, the default) and BullMQ on Redis
  * (jobs/bullmq-engine.ts, with `queue.connection`). Backfills and async uploads only see this.
  */
+import { loadPRetry } from '../vendor-http/retry';
 import type { FinalJobState, Job, JobQueue } from './queue';
 
 export interface JobResult {
@@ -45,9 +46,40 @@ export interface WorkedJob {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+const LOCK_CODES = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  '40001',
+  '40P01',
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+]);
+
 /**
- * Makes worked jobs' writes and ends their rows (`end`: the engine's way), in one transaction. When one job's writes
- * fail (its file was deleted meanwhile, say), the others must not be undone with it: each is
+ * Another connection held a lock the commit needed: SQLite's "database is locked" (a deferred
+ * transaction that reads first cannot wait for another process's write), a deadlock or a
+ * serialization failure on PostgreSQL and MariaDB. The same commit succeeds once it lets go.
+ */
+export function isLockConflict(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  return LOCK_CODES.has(code) || /database is locked|deadlock|could not serialize/i.test(messageOf(error));
+}
+
+/** `commit` again after a lock conflict, up to 6 times over ≈ 1.5 s; any other error at once. */
+async function retryingLockConflicts(commit: () => Promise<void>): Promise<void> {
+  const pRetry = await loadPRetry();
+  await pRetry(commit, {
+    retries: 6,
+    minTimeout: 20,
+    factor: 2,
+    randomize: true,
+    shouldRetry: ({ error }) => isLockConflict(error),
+  });
+}
+
+/**
+ * Ends worked jobs' rows (`end`: the engine's way) and makes their writes, in one transaction,
+ * taken again after a lock conflict (isLockConflict). When one job's writes fail (its file was deleted meanwhile, say), the others must not be undone with it: each is
  * then committed on its own, and the one that fails again ends `failed`, saying why.
  */
 export async function commitJobs(
@@ -55,17 +87,21 @@ export async function commitJobs(
   worked: readonly WorkedJob[],
 ): Promise<void> {
   const inOne = (jobs: readonly WorkedJob[]) =>
-    transaction(async () => {
-      for (const { result } of jobs) await result.save?.();
-      const ends = new Map<string, { ids: number[]; result: JobResult }>();
-      for (const { ids, result } of jobs) {
-        const key = `${result.state}\u0000${result.outcome ?? ''}`;
-        const end = ends.get(key) ?? { ids: [], result };
-        end.ids.push(...ids);
-        ends.set(key, end);
-      }
-      for (const { ids, result } of ends.values()) await end(ids, result.state, result.outcome);
-    });
+    retryingLockConflicts(() =>
+      transaction(async () => {
+        // The ledger's write first: a SQLite transaction that has read cannot wait for another
+        // process's write lock (it fails at once), one that starts by writing waits its turn.
+        const ends = new Map<string, { ids: number[]; result: JobResult }>();
+        for (const { ids, result } of jobs) {
+          const key = `${result.state}\u0000${result.outcome ?? ''}`;
+          const end = ends.get(key) ?? { ids: [], result };
+          end.ids.push(...ids);
+          ends.set(key, end);
+        }
+        for (const { ids, result } of ends.values()) await end(ids, result.state, result.outcome);
+        for (const { result } of jobs) await result.save?.();
+      }),
+    );
   if (worked.length === 0) return;
   try {
     await inOne(worked);

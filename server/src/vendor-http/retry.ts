@@ -3,7 +3,7 @@ import { deferRateLimit } from './queue-context';
 
 // p-retry ships as ESM only: a dynamic import loads it from CommonJS everywhere (Node's
 // require(esm) is newer than some supported Node versions, and jest's VM modules refuse it).
-const loadPRetry = () => import('p-retry').then((module) => module.default);
+export const loadPRetry = () => import('p-retry').then((module) => module.default);
 
 export interface RetryOptions {
   /** Attempts after the first. */
