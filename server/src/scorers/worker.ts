@@ -48,22 +48,16 @@ export async function content({ image }: { image: TransferredImage }): Promise<C
   return detectContent(workingImage(image));
 }
 
-export async function score({
-  config,
-  image,
-}: {
+/** What `score` and `moderate` are posted: the configuration and the image. */
+interface ImageTask {
   config: EmbeddedConfig;
   image: TransferredImage;
-}): Promise<EmbeddedScore> {
+}
+
+export async function score({ config, image }: ImageTask): Promise<EmbeddedScore> {
   return scoreEmbedded(config, workingImage(image));
 }
 
-export async function moderate({
-  config,
-  image,
-}: {
-  config: EmbeddedConfig;
-  image: TransferredImage;
-}): Promise<OfflineModeration> {
+export async function moderate({ config, image }: ImageTask): Promise<OfflineModeration> {
   return moderateEmbedded(config, workingImage(image));
 }
