@@ -222,6 +222,8 @@ describe.each(ENGINES)('backfill of stored media (%s engine)', (engineName) => {
     const started = await asAdmin(app.http.post('/photo-score/backfill')).send({ scope: 'all' });
     const id: number = started.body.data.id;
     await asAdmin(app.http.post(`/photo-score/backfill/${id}/pause`));
+    const saves = () => [...updates.values()].reduce((sum, count) => sum + count, 0);
+    const savedAtPause = saves();
     const cancelled = await asAdmin(app.http.post(`/photo-score/backfill/${id}/cancel`));
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.data.state).toBe('cancelled');
@@ -233,6 +235,12 @@ describe.each(ENGINES)('backfill of stored media (%s engine)', (engineName) => {
     expect((await asAdmin(app.http.get('/photo-score/backfill/99999'))).status).toBe(404);
     const list = await asAdmin(app.http.get('/photo-score/backfill'));
     expect(list.body.data[0]).toMatchObject({ id, state: 'cancelled' });
+    // Only the job in hand at the pause finishes; the others its worker had claimed go back
+    // unworked, and are cancelled with the rest.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(saves() - savedAtPause).toBeLessThanOrEqual(1);
+    const progress = (await asAdmin(app.http.get(`/photo-score/backfill/${id}`))).body.data;
+    expect(progress.remaining).toBe(0);
   });
 
   it('re-judges stored scores against new thresholds without scoring again', async () => {

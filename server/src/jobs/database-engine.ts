@@ -38,6 +38,13 @@ export function databaseEngine(options: EngineOptions): JobEngine {
     };
     try {
       for (const job of jobs) {
+        // Paused or cancelled since the claim (another process may have said so): the jobs of
+        // the batch not yet started go back, and only the one in hand finishes, as before batches.
+        if (job.run !== UPLOADS_RUN && !(await runningBackfills()).includes(job.run)) {
+          await options.handBack(job.run, [job.id]);
+          held.delete(job.id);
+          continue;
+        }
         if (worked.length === 0) since = Date.now();
         worked.push({ ids: [job.id], result: await runJob(job) });
         if (Date.now() - since >= COMMIT_EVERY_MS) await commit();

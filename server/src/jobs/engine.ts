@@ -33,6 +33,8 @@ export interface EngineOptions {
   transaction: <T>(work: () => Promise<T>) => Promise<T>;
   /** The backfills in state `running`, read again at most once per `pollMs` unless `fresh`. */
   runningBackfills: (fresh?: boolean) => Promise<number[]>;
+  /** Claimed jobs of a backfill paused or cancelled since: queued again, or cancelled with it. */
+  handBack: (run: number, ids: readonly number[]) => Promise<void>;
   /** Marks done those of these runs with nothing left. */
   closeFinishedRuns: (runs: readonly number[]) => Promise<void>;
   onError: (error: unknown) => void;

@@ -148,6 +148,17 @@ export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance:
       });
     },
 
+    /**
+     * Claimed jobs handed back unworked because their backfill stopped meanwhile: queued again
+     * (paused: a resume finds them) or cancelled with it.
+     */
+    async handBack(ids: readonly number[], state: 'queued' | 'cancelled'): Promise<void> {
+      await jobs().updateMany({
+        where: { id: { $in: [...ids] }, lockedBy: instance, state: 'active' },
+        data: { state, lockedUntil: null, ...(state === 'cancelled' ? { finishedAt: new Date() } : {}) },
+      });
+    },
+
     /** Jobs handed back unworked (a vendor asked to retry later). */
     async release(ids: readonly number[]): Promise<void> {
       await jobs().updateMany({

@@ -58,6 +58,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     leaseMs: config.jobs.leaseMs,
     runJob,
     runningBackfills,
+    handBack: async (run: number, ids: readonly number[]) => {
+      const row = (await strapi.db.query(UIDS.backfill).findOne({ where: { id: run }, select: ['state'] })) as {
+        state: string;
+      } | null;
+      await ledger.handBack(ids, row?.state === 'cancelled' ? 'cancelled' : 'queued');
+    },
     closeFinishedRuns: async (runs: readonly number[]) => {
       await Promise.all(runs.map((run) => backfill().closeIfFinished(run)));
     },
