@@ -106,7 +106,7 @@ function jest(label, extraArgs, env, { prefix = false } = {}) {
 
 const unreachable = { status: 1, counts: { passed: 0, failed: 1, skipped: 0 } };
 // The Strapi tests that talk to the database. Not again on PostgreSQL and MariaDB: the vendors'
-// own tests, the CLI's and the unit tests in server/src, which use none; the scorer's (deep
+// own tests, the CLI's, `npm run eval`'s and the unit tests in server/src, which use none; the scorer's (deep
 // mode and its pool, damage, explanations, size, graphics), whose queries are the upload's
 // INSERT that every other test makes too; and the browser tests, whose pages read the admin
 // API that admin-api.test.ts exercises on every database. Left out by an ignore list
@@ -122,6 +122,7 @@ const STRAPI_TESTS = [
       '/server/src/',
       '/tests/vendors/',
       '/tests/cli',
+      '/tests/eval',
       '/tests/e2e/',
       '/tests/deep-',
       '/tests/damage',

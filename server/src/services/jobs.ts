@@ -88,6 +88,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .finally(() => (sweeping = undefined));
   };
 
+  // Deliveries that waited for an upload's answer: stop() waits for those under way (a BullMQ
+  // queue opened after stop would hold its Redis connection open), and later ones are left to
+  // the ledger, which the next start queues again.
+  let stopped = false;
+  const delivering = new Set<Promise<void>>();
+  const deliver = (run: number, files: readonly number[]): void => {
+    if (stopped) return;
+    const delivery: Promise<void> = engine
+      .queued(run, files)
+      .catch((error: unknown) => void shared.onError(error))
+      .finally(() => delivering.delete(delivery));
+    delivering.add(delivery);
+  };
+
   return {
     /** The ledger: progress, failures and cancellation of every run. */
     queue: ledger,
@@ -100,7 +114,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async enqueue(run: number, files: readonly number[], deliverAfter?: Promise<void>): Promise<void> {
       await ledger.enqueue(run, files);
       if (!deliverAfter) return engine.queued(run, files);
-      deliverAfter.then(() => engine.queued(run, files)).catch(shared.onError);
+      void deliverAfter.then(() => deliver(run, files));
     },
 
     /** A backfill was started, paused, resumed or cancelled: workers see it at once. */
@@ -111,6 +125,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Starts this process's workers (bootstrap); they work every instance's jobs. */
     start() {
+      stopped = false;
       engine.start();
       if (sweeper) return;
       sweep();
@@ -120,9 +135,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Lets the jobs in hand finish (destroy). */
     async stop() {
+      stopped = true;
       clearInterval(sweeper);
       sweeper = undefined;
       await sweeping;
+      await Promise.all(delivering);
       await engine.stop();
     },
   };
