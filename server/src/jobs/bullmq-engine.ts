@@ -224,7 +224,7 @@ export function bullmqEngine(
   };
 
   const work = async (job: BullJob<ScoreJob>): Promise<void> => {
-    const unfinished = await ledger.unfinishedOf(job.data.file);
+    const unfinished = await ledger.unfinishedOf([job.data.file]);
     let live = new Set([UPLOADS_RUN, ...(await runningBackfills())]);
     // A run this process has not yet seen start (or resume) must not be dropped: read again.
     if (unfinished.some((row) => !live.has(row.run))) live = new Set([UPLOADS_RUN, ...(await runningBackfills(true))]);

@@ -37,12 +37,15 @@ export function databaseEngine(options: EngineOptions): JobEngine {
       worked = [];
     };
     try {
-      for (const job of jobs) {
+      for (const [index, job] of jobs.entries()) {
+        // Handed back already, with an earlier job of its backfill.
+        if (!held.has(job.id)) continue;
         // Paused or cancelled since the claim (another process may have said so): the jobs of
         // the batch not yet started go back, and only the one in hand finishes, as before batches.
         if (job.run !== UPLOADS_RUN && !(await runningBackfills()).includes(job.run)) {
-          await options.handBack(job.run, [job.id]);
-          held.delete(job.id);
+          const unstarted = jobs.slice(index).flatMap((other) => (other.run === job.run ? [other.id] : []));
+          await options.handBack(job.run, unstarted);
+          unstarted.forEach((id) => held.delete(id));
           continue;
         }
         if (worked.length === 0) since = Date.now();

@@ -91,7 +91,7 @@ export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance:
      * is none). One claim at a time per process: a row this process just took is active before
      * its next claim looks, so the re-read below finds only rows won by this claim.
      */
-    claim(runs: readonly number[], limit = 1): Promise<Job[]> {
+    claim(runs: readonly number[], limit: number): Promise<Job[]> {
       const claimed = claiming.then(() => claimNow(runs, limit));
       claiming = claimed.catch(() => undefined);
       return claimed;
@@ -114,20 +114,15 @@ export function jobQueue(strapi: Core.Strapi, { instance, leaseMs }: { instance:
       });
     },
 
-    /** The jobs of a file not yet ended, in any run (the BullMQ engine is handed files, not rows). */
-    async unfinishedOf(file: number): Promise<Job[]> {
-      return (await jobs().findMany({
-        where: { file, state: { $in: ['queued', 'active'] } },
-        orderBy: { id: 'asc' },
-        select: ['id', 'run', 'file', 'state', 'attempts'],
-      })) as Job[];
-    },
-
-    /** The jobs of these files not yet ended, in any run. */
-    async unfinishedOfFiles(files: readonly number[]): Promise<Job[]> {
+    /**
+     * The jobs of these files not yet ended, in any run, oldest first (the BullMQ engine is
+     * handed files, not rows; the stranded-uploads sweep looks at a page of files).
+     */
+    async unfinishedOf(files: readonly number[]): Promise<Job[]> {
       if (files.length === 0) return [];
       return (await jobs().findMany({
         where: { file: { $in: [...files] }, state: { $in: ['queued', 'active'] } },
+        orderBy: { id: 'asc' },
         select: ['id', 'run', 'file', 'state', 'attempts'],
       })) as Job[];
     },

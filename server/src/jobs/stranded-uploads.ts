@@ -32,7 +32,7 @@ export async function requeueStrandedUploads(
     })) as Array<{ id: number }>;
     if (page.length === 0) return requeued;
     after = page[page.length - 1].id;
-    const rows = await ledger.unfinishedOfFiles(page.map((file) => file.id));
+    const rows = await ledger.unfinishedOf(page.map((file) => file.id));
     const held = new Set(rows.filter((row) => row.state === 'active').map((row) => row.file));
     const waiting = new Set(rows.map((row) => row.file));
     // No job at all: the request died before writing it. The file's row is claimed first (its

@@ -163,7 +163,8 @@ export async function prepare(file: ImageFile, options: PrepareOptions): Promise
   let image: WorkingImage;
   try {
     source = sniffed === 'heif' ? await decodeHeic(file.bytes, options.maxInputPixels) : file.bytes;
-    // The 100 % band decodes while the worker pool checks the overview's content (scorers/pool.ts).
+    // The 100 % band decodes while the overview is checked and measured (scoreLocalDeferred, or the
+    // worker pool in deep mode: scorers/pool.ts).
     image = await decodeWorkingImageDeferred(source, options.workingSize, {
       maxInputPixels: options.maxInputPixels,
     });
