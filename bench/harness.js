@@ -123,14 +123,17 @@ const numberArg = (name, fallback) => {
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
 };
 
+let scorerCode;
+
 /**
  * The embedded scorer alone, as the pipeline calls it (decode, the content check that tells
  * photos from graphics, the fast-mode score), on one libvips thread like a backfill worker:
- * images per second over 4 rounds after a warm-up, also without the content check.
+ * images per second over `rounds` rounds of `images` after a warm-up round, also without the
+ * content check. `perImage` and `contentChecks` (ms) let several measurements be pooled.
  */
-async function embeddedScorerRate(images) {
-  const { requireTypeScript } = require('../scripts/require-ts');
-  const code = requireTypeScript(
+async function embeddedScorerRate(images, { rounds = 4 } = {}) {
+  // Bundled once: each bundle is new code, cold for the JIT, and memory the run never gets back.
+  scorerCode ??= require('../scripts/require-ts').requireTypeScript(
     [
       "export { decodeWorkingImageDeferred } from './server/src/prepare/decode';",
       "export { detectContent } from './server/src/scorers/content';",
@@ -138,10 +141,11 @@ async function embeddedScorerRate(images) {
     ],
     'backfill-bench',
   );
+  const code = scorerCode;
   sharp.concurrency(1);
   const perImage = [];
   const contentChecks = [];
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round <= rounds; round++) {
     for (const bytes of images) {
       const started = performance.now();
       const image = await code.decodeWorkingImageDeferred(bytes);
@@ -155,12 +159,25 @@ async function embeddedScorerRate(images) {
       }
     }
   }
-  // A rate is images over time, as the backfill's is: the mean, not the median, which would
-  // leave out the slow images (and the collections) a long run pays for.
+  return scorerRateOf(perImage, contentChecks);
+}
+
+/**
+ * A rate is images over time, as the backfill's is: the mean, not the median, which would leave
+ * out the slow images (and the collections) a long run pays for.
+ */
+function scorerRateOf(perImage, contentChecks) {
   const mean = (values) => values.reduce((sum, ms) => sum + ms, 0) / values.length;
   const meanMs = mean(perImage);
   const withoutContentMs = meanMs - mean(contentChecks);
-  return { rate: 1000 / meanMs, meanMs, withoutContent: 1000 / withoutContentMs, medianMs: median(perImage) };
+  return {
+    rate: 1000 / meanMs,
+    meanMs,
+    withoutContent: 1000 / withoutContentMs,
+    medianMs: median(perImage),
+    perImage,
+    contentChecks,
+  };
 }
 
 /**
@@ -192,20 +209,36 @@ async function storeLibrary(strapi, uploads, images, files, { width, height, pre
   }
 }
 
-/** A backfill through the plugin's service, followed to its end: seconds, progress and RSS. */
-async function timedBackfill(strapi, selection = {}) {
+/**
+ * A backfill through the plugin's service, followed to its end: seconds, progress and RSS.
+ * `pauses`: every `everyMs` the backfill is paused, and once its job in hand has finished,
+ * `measure()` runs (the scorer alone, say, so both rates are taken through the same stretch of
+ * a long run on a machine whose speed drifts); the paused time is left out of `seconds`.
+ */
+async function timedBackfill(strapi, selection = {}, { pauses } = {}) {
   const backfill = strapi.plugin('photo-score').service('backfill');
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const activeJobs = (run) => strapi.db.query('plugin::photo-score.job').count({ where: { run, state: 'active' } });
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
-  const started = performance.now();
+  let running = 0;
+  let since = performance.now();
   let progress = await backfill.start(selection);
   while (progress.state === 'running') {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(pauses ? 50 : 250);
     progress = await backfill.progress(progress.id);
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    if (pauses && progress.state === 'running' && performance.now() - since >= pauses.everyMs) {
+      await backfill.pause(progress.id);
+      while ((await activeJobs(progress.id)) > 0) await sleep(5);
+      running += performance.now() - since;
+      await pauses.measure();
+      progress = await backfill.resume(progress.id);
+      since = performance.now();
+    }
   }
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (running + performance.now() - since) / 1000;
   global.gc?.();
   return { seconds, progress, rate: progress.done / seconds, rssBefore, rssPeak, rssAfter: process.memoryUsage().rss };
 }
@@ -231,6 +264,7 @@ module.exports = {
   benchQueue,
   bootApp,
   embeddedScorerRate,
+  scorerRateOf,
   numberArg,
   privateAppEnv,
   siteAppEnv,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { blurryDarkPhoto, corruptJpeg, crispPhoto, tinyPdf } from './helpers/images';
@@ -177,6 +177,38 @@ describe.each(ENGINES)('backfill of stored media (%s engine)', (engineName) => {
     for (const file of [...photos, ...all.filter((f) => f.name === 'broken.jpg')]) {
       expect(updates.get(file.id)).toBe(1);
     }
+  });
+
+  it('gives a stored file the very score, class and reasons an upload of its bytes gets', async () => {
+    // A backfill scores in the worker pool, an upload on Strapi's own thread (scorers/pool.ts).
+    // The bytes are the stored ones: Strapi re-encoded each original when it was uploaded.
+    const before = (await files()) as Array<StoredFile & { url: string }>;
+    const originals = ['photo-0.jpg', 'photo-1.jpg'].map((name) => before.find((file) => file.name === name));
+    const uploaded = await attachAll(
+      app.http.post('/api/upload').set('Authorization', `Bearer ${app.apiToken}`),
+      await Promise.all(
+        originals.map(async (file) =>
+          jpeg(`again-${file?.name}`, await readFile(path.join(publicDir, file?.url ?? ''))),
+        ),
+      ),
+    );
+    expect(uploaded.status).toBe(201);
+    type Details = { reasons?: Record<string, string>; content?: string };
+    const all = (await files()) as Array<StoredFile & { photoScoreClass: number | null }>;
+    for (const original of originals) {
+      const stored = all.find((file) => file.id === original?.id);
+      const upload = all.find((file) => file.name === `again-${original?.name}`);
+      expect(typeof stored?.photoScore).toBe('number');
+      expect(upload?.photoScore).toBe(stored?.photoScore);
+      expect(upload?.photoScoreClass).toBe(stored?.photoScoreClass);
+      expect(upload?.photoScoreStatus).toBe(stored?.photoScoreStatus);
+      const [storedDetails, uploadDetails] = [stored, upload].map((file) => file?.photoScoreDetails as Details);
+      expect(uploadDetails.content).toBe(storedDetails.content);
+      expect(uploadDetails.reasons).toEqual(storedDetails.reasons);
+    }
+    // The blurred, dark one says why it is weak, wherever it was scored.
+    const dark = all.find((file) => file.name === 'photo-0.jpg')?.photoScoreDetails as Details;
+    expect(Object.keys(dark.reasons ?? {})).not.toHaveLength(0);
   });
 
   it('gives a dead worker’s job to another without scoring the file twice', async () => {

@@ -24,7 +24,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
  * Strapi's boot is not delayed; the first upload awaits the same load.
  */
 function startEmbeddedScorer(strapi: Core.Strapi): void {
-  embeddedBackend(pluginConfig(strapi).local)
+  embeddedBackend(pluginConfig(strapi).local, 'upload')
     .load()
     .then(
       (loaded) => {

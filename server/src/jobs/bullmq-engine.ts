@@ -239,7 +239,10 @@ export function bullmqEngine(
     const lead = rows.find((row) => row.run === UPLOADS_RUN) ?? rows[0];
     let result;
     try {
-      result = await inQueueJob({ slot, pause }, () => options.runJob({ ...lead, state: 'active', attempts }));
+      result = await inQueueJob({ slot, pause }, async () => {
+        const finish = await options.startJob({ ...lead, state: 'active', attempts });
+        return finish();
+      });
     } catch (error) {
       if (!(error instanceof RetryLaterError)) throw error;
       // No job starts until the pause is over (`pause` already stopped calls of jobs under way).

@@ -5,7 +5,15 @@
  * theirs runs out. Its jobs' writes are committed together (commitJobs): on SQLite a commit is a
  * disk sync, which cost more than the scoring of a small image when each file had three.
  */
-import { commitJobs, RetryLaterError, type EngineOptions, type JobEngine, type WorkedJob } from './engine';
+import {
+  commitJobs,
+  RetryLaterError,
+  type EngineOptions,
+  type FinishJob,
+  type JobEngine,
+  type WorkedJob,
+} from './engine';
+import type { Job } from './queue';
 import { UPLOADS_RUN } from './upload-job';
 import { startWorkers, type Workers } from './worker';
 
@@ -15,7 +23,7 @@ const BATCH = 8;
 const COMMIT_EVERY_MS = 1_000;
 
 export function databaseEngine(options: EngineOptions): JobEngine {
-  const { ledger, leaseMs, runJob, runningBackfills, onError } = options;
+  const { ledger, leaseMs, runningBackfills, onError } = options;
   let workers: Workers | undefined;
 
   /** One batch of jobs, if there is one; true when a job was worked. */
@@ -36,6 +44,18 @@ export function databaseEngine(options: EngineOptions): JobEngine {
       for (const { ids } of worked) ids.forEach((id) => held.delete(id));
       worked = [];
     };
+    // Each job's file is read and decoded while the one before it is scored (engine.ts StartJob).
+    const started = new Map<number, Promise<FinishJob>>();
+    const start = (job: Job): Promise<FinishJob> => {
+      let starting = started.get(job.id);
+      if (!starting) {
+        starting = options.startJob(job);
+        // A job handed back unworked drops its read; its failure is not unhandled.
+        starting.catch(() => undefined);
+        started.set(job.id, starting);
+      }
+      return starting;
+    };
     try {
       for (const [index, job] of jobs.entries()) {
         // Handed back already, with an earlier job of its backfill.
@@ -49,7 +69,11 @@ export function databaseEngine(options: EngineOptions): JobEngine {
           continue;
         }
         if (worked.length === 0) since = Date.now();
-        worked.push({ ids: [job.id], result: await runJob(job) });
+        const starting = start(job);
+        if (index + 1 < jobs.length) void start(jobs[index + 1]);
+        const finish = await starting;
+        started.delete(job.id);
+        worked.push({ ids: [job.id], result: await finish() });
         if (Date.now() - since >= COMMIT_EVERY_MS) await commit();
       }
       await commit();

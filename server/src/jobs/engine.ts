@@ -18,8 +18,14 @@ export interface JobResult {
   save?: () => Promise<unknown>;
 }
 
-/** Scores one job's file and says how it ended, writing nothing yet (services/jobs.ts routes it to the backfill or the upload job). */
-export type RunJob = (job: Job) => Promise<JobResult>;
+/**
+ * A job is worked in two steps (services/jobs.ts routes it to the backfill or the upload job):
+ * `StartJob` reads its file back and starts decoding it, reads only (nothing scored, billed or
+ * written); the `FinishJob` it resolves to scores the file and says how the job ended, writing
+ * nothing yet. Two steps, so the database engine reads a worker's next file while one is scored.
+ */
+export type StartJob = (job: Job) => Promise<FinishJob>;
+export type FinishJob = () => Promise<JobResult>;
 
 /** What both engines are built from (services/jobs.ts). */
 export interface EngineOptions {
@@ -28,7 +34,7 @@ export interface EngineOptions {
   concurrency: number;
   pollMs: number;
   leaseMs: number;
-  runJob: RunJob;
+  startJob: StartJob;
   /** Runs `work` in one database transaction (Strapi's: every query inside joins it). */
   transaction: <T>(work: () => Promise<T>) => Promise<T>;
   /** The backfills in state `running`, read again at most once per `pollMs` unless `fresh`. */

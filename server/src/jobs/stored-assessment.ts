@@ -6,7 +6,7 @@
 import type { Core } from '@strapi/strapi';
 import { FILE_UID } from '../attributes';
 import { getService } from '../get-service';
-import type { Assessment } from '../pipeline';
+import type { Assessment, PreparingFile } from '../pipeline';
 import { fromStoredFile } from '../pipeline/prepare';
 import type { PhotoScoreDetails } from '../pipeline/record';
 import { deferredRateLimit } from '../vendor-http/queue-context';
@@ -18,12 +18,14 @@ export type StoredFile = StoredFileRow & {
   photoScoreDetails: PhotoScoreDetails | null;
 };
 
-export type StoredAssessment =
+/** A stored file read back, before any scoring: what `assessStored` takes. */
+export type StoredRead =
   /** Not an image: nothing to read. */
   | { kind: 'skip'; reason: string }
   /** Gone from storage, or its provider does not hand it back. */
   | { kind: 'unread'; reason: string }
-  | { kind: 'assessed'; file: StoredFile; assessment: Assessment };
+  /** Its bytes in hand and being decoded. */
+  | { kind: 'read'; preparing: PreparingFile };
 
 /** A stored file larger than this is not read back for scoring. */
 const MAX_STORED_BYTES = 200 * 1024 * 1024;
@@ -33,7 +35,11 @@ const MIGHT_BE_AN_IMAGE = /^(image\/|application\/octet-stream$)/;
 export const findStoredFile = async (strapi: Core.Strapi, id: number): Promise<StoredFile | null> =>
   (await strapi.db.query(FILE_UID).findOne({ where: { id } })) as StoredFile | null;
 
-export async function assessStoredFile(strapi: Core.Strapi, file: StoredFile): Promise<StoredAssessment> {
+/**
+ * Reads a stored file's bytes back through its provider and starts the pipeline's prepare stage
+ * on them: reads only, so a worker can do it for its next file while this one is scored.
+ */
+export async function readStoredImage(strapi: Core.Strapi, file: StoredFile): Promise<StoredRead> {
   if (!MIGHT_BE_AN_IMAGE.test(file.mime ?? 'application/octet-stream')) {
     return { kind: 'skip', reason: `not an image (${file.mime})` };
   }
@@ -44,16 +50,22 @@ export async function assessStoredFile(strapi: Core.Strapi, file: StoredFile): P
     if (error instanceof StoredFileError) return { kind: 'unread', reason: error.message };
     throw error;
   }
-  const settings = await getService(strapi, 'settings').get();
-  const assessment = await getService(strapi, 'pipeline').assess(
-    await fromStoredFile({ name: file.name, mime: file.mime, body }),
-    settings,
-  );
+  const image = await fromStoredFile({ name: file.name, mime: file.mime, body });
+  return { kind: 'read', preparing: getService(strapi, 'pipeline').startPreparing(image) };
+}
+
+/** A file read back (readStoredImage) through the rest of the pipeline, against the thresholds in force. */
+export async function assessStored(
+  strapi: Core.Strapi,
+  { preparing }: Extract<StoredRead, { kind: 'read' }>,
+): Promise<Assessment> {
+  const settings = await getService(strapi, 'settings').recent();
+  const assessment = await getService(strapi, 'pipeline').assess(preparing, settings, 'job');
   // A vendor answered 429 to a job whose queue waits it out (the BullMQ engine): nothing is
   // saved, the job comes back when the queue's pause ends.
   const rateLimited = deferredRateLimit();
   if (rateLimited) throw new RetryLaterError(rateLimited.vendor, rateLimited.retryAfterMs);
-  return { kind: 'assessed', file, assessment };
+  return assessment;
 }
 
 /** What a saved assessment means for the job that made it (services/jobs.ts JobResult). */

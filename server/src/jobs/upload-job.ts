@@ -9,9 +9,10 @@ import { emitVerdict } from '../events';
 import { getService } from '../get-service';
 import { saveVerdict } from '../pipeline/persist';
 import { notAnImageRecord, unjudgedRecord } from '../pipeline/record';
-import type { JobResult } from './engine';
+import type { Assessment } from '../pipeline';
+import type { FinishJob, JobResult } from './engine';
 import type { Job } from './queue';
-import { assessStoredFile, findStoredFile, jobResultOf } from './stored-assessment';
+import { assessStored, findStoredFile, jobResultOf, readStoredImage, type StoredFile } from './stored-assessment';
 
 /** Who the history names for async scoring's own decisions. */
 const ASYNC_SCORING = { id: null, name: 'async scoring' };
@@ -19,22 +20,30 @@ const ASYNC_SCORING = { id: null, name: 'async scoring' };
 /** The run every async upload's job belongs to (backfills have runs of their own, ids from 1). */
 export const UPLOADS_RUN = 0;
 
-export async function scoreUploadJob(strapi: Core.Strapi, job: Job): Promise<JobResult> {
+/** An async upload's job (jobs/engine.ts StartJob): its file read back, then scored and judged. */
+export async function startUploadJob(strapi: Core.Strapi, job: Job): Promise<FinishJob> {
   const file = await findStoredFile(strapi, job.file);
-  if (!file) return { state: 'skipped', outcome: 'the file was deleted before its turn' };
+  if (!file) return async () => ({ state: 'skipped', outcome: 'the file was deleted before its turn' });
   // Not pending any more: a process that died after saving the verdict already did the work.
-  if (file.photoScoreStatus !== 'pending') return { state: 'done', outcome: 'already scored' };
-  const now = new Date().toISOString();
-  const result = await assessStoredFile(strapi, file);
-  if (result.kind === 'skip') {
-    const record = notAnImageRecord({ mime: file.mime ?? '', reason: result.reason }, now);
-    return { state: 'skipped', outcome: result.reason, save: () => saveVerdict(strapi, file.id, record) };
-  }
-  if (result.kind === 'unread') {
-    const record = unjudgedRecord(file.mime ?? '', result.reason, now);
-    return { state: 'failed', outcome: result.reason, save: () => saveVerdict(strapi, file.id, record) };
-  }
-  const { assessment } = result;
+  if (file.photoScoreStatus !== 'pending') return async () => ({ state: 'done', outcome: 'already scored' });
+  const read = await readStoredImage(strapi, file);
+  return async () => {
+    const now = new Date().toISOString();
+    if (read.kind === 'skip') {
+      const record = notAnImageRecord({ mime: file.mime ?? '', reason: read.reason }, now);
+      return { state: 'skipped', outcome: read.reason, save: () => saveVerdict(strapi, file.id, record) };
+    }
+    if (read.kind === 'unread') {
+      const record = unjudgedRecord(file.mime ?? '', read.reason, now);
+      return { state: 'failed', outcome: read.reason, save: () => saveVerdict(strapi, file.id, record) };
+    }
+    const assessment = await assessStored(strapi, read);
+    return judged(strapi, file, assessment);
+  };
+}
+
+/** What a scored async upload's job saves: its verdict, or, refused under `asyncReject: 'delete'`, its deletion. */
+async function judged(strapi: Core.Strapi, file: StoredFile, assessment: Assessment): Promise<JobResult> {
   const deleting = assessment.action === 'reject' && pluginConfig(strapi).asyncReject === 'delete';
   // A stored upload turned away after the fact is a decision the library's history keeps,
   // written first: once the file is gone, its history already says why.

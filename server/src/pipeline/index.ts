@@ -8,12 +8,22 @@ import { performance } from 'node:perf_hooks';
 import type { PhotoScoreFields } from '../attributes';
 import type { PluginConfig, RuntimeSettings } from '../config';
 import { contentDetails, skippedGraphicFields, type ContentVerdict } from '../scorers/content';
+import type { Caller } from '../scorers/pool';
 import type { ScorerOutcome } from '../scorers/types';
 import { combine } from './combine';
 import { decide, decideUnjudged, moderate, refusalOf } from './policy';
 import { prepare, type ImageFile, type PreparedFile } from './prepare';
 import { notAnImageRecord, scoredRecord, unjudgedRecord } from './record';
 import { createScoreStage, elapsed, errorMessage, type VendorGateway } from './score';
+
+/**
+ * A file whose prepare stage (reading, sniffing, decoding) is under way: started before `assess`,
+ * it overlaps another file's scoring (a backfill worker reads its next file meanwhile).
+ */
+export interface PreparingFile {
+  file: ImageFile;
+  prepared: Promise<PreparedFile>;
+}
 
 export type Assessment =
   | { action: 'accept'; file: string; record: PhotoScoreFields }
@@ -51,12 +61,33 @@ export function createPipeline({
   /** Where a file stored unscored is reported. */
   warn: (message: string) => void;
 }) {
-  const scoreStage = createScoreStage(config, vendors);
+  const scoreStages: Record<Caller, ReturnType<typeof createScoreStage>> = {
+    upload: createScoreStage(config, vendors, 'upload'),
+    job: createScoreStage(config, vendors, 'job'),
+  };
   const weights = Object.fromEntries(config.scorers.map((id) => [id, weightOf(config, id)]));
 
+  const startPreparing = (file: ImageFile): PreparingFile => {
+    const prepared = prepare(file, config);
+    // Awaited by `assess`, which turns a failure into the file's verdict; until then it is not unhandled.
+    prepared.catch(() => undefined);
+    return { file, prepared };
+  };
+
   return {
-    /** One file through every stage, judged against the thresholds in force. */
-    async assess(file: ImageFile, settings: RuntimeSettings): Promise<Assessment> {
+    startPreparing,
+
+    /**
+     * One file through every stage, judged against the thresholds in force. `caller`: who waits
+     * for the verdict, which decides where the embedded scorer runs (scorers/pool.ts).
+     */
+    async assess(
+      input: ImageFile | PreparingFile,
+      settings: RuntimeSettings,
+      caller: Caller = 'upload',
+    ): Promise<Assessment> {
+      const { file, prepared: preparing } = 'prepared' in input ? input : startPreparing(input);
+      const scoreStage = scoreStages[caller];
       const name = file.name;
       const started = performance.now();
       const scoredAt = new Date().toISOString();
@@ -64,7 +95,7 @@ export function createPipeline({
       let prepared: PreparedFile | null = null;
       let failure: string | undefined;
       try {
-        prepared = await prepare(file, config);
+        prepared = await preparing;
       } catch (error) {
         const refusal = refusalOf(error);
         if (refusal) {

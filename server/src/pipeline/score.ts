@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { PluginConfig } from '../config';
 import type { ContentVerdict } from '../scorers/content';
 import { embeddedScorer, offlineModerator } from '../scorers/embedded';
-import { embeddedBackend } from '../scorers/pool';
+import { embeddedBackend, type Caller } from '../scorers/pool';
 import type { Scorer, ScorerOutcome } from '../scorers/types';
 import { ENRICHERS, type VendorId } from '../scorers/vendors';
 import type { PreparedImage } from './prepare';
@@ -30,10 +30,10 @@ async function runEmbedded(scorer: Scorer, prepared: PreparedImage): Promise<Sco
   }
 }
 
-/** The configured scorers, run against one prepared image. */
-export function createScoreStage(config: PluginConfig, vendors: () => VendorGateway) {
-  // The embedded scorer, content check included: in the worker pool when it runs the CNN (pool.ts).
-  const embedded = embeddedBackend(config.local);
+/** The configured scorers, run against one prepared image for `caller`. */
+export function createScoreStage(config: PluginConfig, vendors: () => VendorGateway, caller: Caller) {
+  // The embedded scorer, content check included: in the worker pool when it runs the CNN, or for a job (pool.ts).
+  const embedded = embeddedBackend(config.local, caller);
   const localScorer = embeddedScorer(embedded);
   const moderator = offlineModerator(embedded);
   const enriching = config.scorers.filter((id) => id !== 'local' && ENRICHERS.has(id));

@@ -4,11 +4,12 @@
  * the fast measurements, MobileNetV2 and the head) runs in worker threads (worker.ts) of a
  * piscina pool, so that its synchronous JavaScript (≈ 0.15 s per image) no longer stops the
  * Strapi process from serving anyone else. The main thread only decodes (on libvips's threads)
- * and posts the pixels. The fast mode alone stays on the main thread (`embeddedBackend`, below).
+ * and posts the pixels. The fast mode goes there for background jobs only; an upload's stays on
+ * the main thread (`embeddedBackend`, below).
  *
- * One pool per process, made on the first call (bootstrap's preload in Strapi) and closed by
- * the plugin's destroy. A worker costs ≈ 30 MB of RSS in fast mode and ≈ 180 MB once it has
- * loaded the network (bench/README.md), so the default is one worker: on a 2-core machine a
+ * One pool per process, made on the first call (bootstrap's preload in deep mode, the first
+ * background job in fast mode) and closed by the plugin's destroy. A worker costs ≈ 80 MB of RSS
+ * in fast mode and ≈ 230 MB once it has loaded the network, so the default is one worker: on a 2-core machine a
  * second one would compete with Strapi and libvips for the cores; `local.threads` raises it.
  */
 import { existsSync } from 'node:fs';
@@ -27,12 +28,27 @@ type Tasks = Pick<typeof Worker, 'load' | 'content' | 'score' | 'moderate'>;
 
 let current: { pool: Piscina; threads: number } | null = null;
 
-function pool(threads: number): Piscina {
+/**
+ * Without the CNN a worker's garbage is small and short-lived: a young generation of 4 MB, not
+ * V8's default (up to 48 MB), halves what a fast-mode worker holds (from ≈ 130 to ≈ 80 MB of
+ * RSS after 400 images) at the same speed. The CNN's tensors keep V8's default.
+ */
+const FAST_MODE_YOUNG_GENERATION_MB = 4;
+
+function pool(config: EmbeddedConfig): Piscina {
   if (current) return current.pool;
+  const threads = config.threads ?? 1;
   const filename = path.join(packageRoot(__dirname), WORKER_FILE);
   if (!existsSync(filename)) throw new Error(`photo-score: ${filename} is missing; build the plugin (npm run build)`);
+  const usesNetwork = config.mode === 'deep' || config.moderation;
   // Every worker lives as long as the pool: each holds a loaded network, too costly to drop when idle.
-  const made = new Piscina({ filename, minThreads: threads, maxThreads: threads, idleTimeout: Infinity });
+  const made = new Piscina({
+    filename,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Infinity,
+    ...(usesNetwork ? {} : { resourceLimits: { maxYoungGenerationSizeMb: FAST_MODE_YOUNG_GENERATION_MB } }),
+  });
   // A worker that dies between tasks is replaced by piscina; without a listener the event
   // would throw and take Strapi down with it.
   made.on('error', (error: unknown) =>
@@ -43,13 +59,13 @@ function pool(threads: number): Piscina {
 }
 
 async function run<Name extends keyof Tasks>(
-  threads: number,
+  config: EmbeddedConfig,
   name: Name,
   task: Parameters<Tasks[Name]>[0],
   transferList: ArrayBuffer[] = [],
 ): Promise<Awaited<ReturnType<Tasks[Name]>>> {
   // piscina types results as `any`; worker.ts's export of that name is what produced it.
-  const answer: unknown = await pool(threads).run(task, { name, transferList });
+  const answer: unknown = await pool(config).run(task, { name, transferList });
   return answer as Awaited<ReturnType<Tasks[Name]>>;
 }
 
@@ -77,25 +93,25 @@ export function pooledEmbedded(config: EmbeddedConfig): EmbeddedBackend {
   const threads = config.threads ?? 1;
   return {
     async load() {
-      pool(threads);
+      pool(config);
       // One load task per worker: a worker takes one task at a time, so each loads its own copy now.
       const workers = current?.threads ?? threads;
-      const loaded = await Promise.all(Array.from({ length: workers }, () => run(threads, 'load', { config })));
+      const loaded = await Promise.all(Array.from({ length: workers }, () => run(config, 'load', { config })));
       const first = loaded[0];
       return first && { loadMs: Math.max(...loaded.map((l) => l?.loadMs ?? 0)), version: first.version };
     },
     async content(image) {
       // Overview only: it does not wait for the band, which libvips decodes meanwhile.
       const sent = transferable(image);
-      return run(threads, 'content', { image: sent }, [sent.pixels]);
+      return run(config, 'content', { image: sent }, [sent.pixels]);
     },
     async score(image) {
       const sent = transferable(await withNative(image));
-      return run(threads, 'score', { config, image: sent }, [sent.pixels]);
+      return run(config, 'score', { config, image: sent }, [sent.pixels]);
     },
     async moderate(image) {
       const sent = transferable(image);
-      return run(threads, 'moderate', { config, image: sent }, [sent.pixels]);
+      return run(config, 'moderate', { config, image: sent }, [sent.pixels]);
     },
   };
 }
@@ -108,13 +124,22 @@ export async function destroyEmbeddedPool(): Promise<void> {
 }
 
 /**
+ * Who waits for a verdict: a person uploading, or a background job (a backfill, an async upload).
+ * It decides where the fast mode runs (`embeddedBackend`).
+ */
+export type Caller = 'upload' | 'job';
+
+/**
  * Where Strapi runs the embedded scorer. The CNN (deep mode, `local.moderation`) in the pool:
  * ≈ 0.15 s of JavaScript per image would stop the event loop (with 10 deep uploads in flight,
- * /_health's p99 falls from 51–114 ms to 27–47 ms). The fast mode alone on this thread: its
- * 15–40 ms are scored while Strapi makes the upload's formats (upload-hook.ts), and the hand-off
- * to a worker cost more than it saved there: a synchronous 1.9 MP upload took 1.24–1.39× as long
- * as without the plugin through the pool, 1.03–1.08× on this thread, side by side on the same
- * machine (bench/README.md, "Upload latency").
+ * /_health's p99 falls from 51–114 ms to 27–47 ms). The fast mode depends on who waits:
+ * - an upload scores on this thread: its 15–40 ms run while Strapi makes the upload's formats
+ *   (upload-hook.ts), and the hand-off to a worker cost more than it saved there (a synchronous
+ *   1.9 MP upload took 1.24–1.39× as long as without the plugin through the pool, 1.03–1.08× on
+ *   this thread, side by side: bench/README.md, "Upload latency");
+ * - a job scores in the pool: nobody waits on one file, and while the worker scores it the main
+ *   thread reads the next file, writes the last verdicts and serves requests (a backfill's rate
+ *   went from 0.86× to 0.95× the scorer's own, bench/README.md, "Backfill").
  */
-export const embeddedBackend = (config: EmbeddedConfig): EmbeddedBackend =>
-  config.mode === 'deep' || config.moderation ? pooledEmbedded(config) : inThreadEmbedded(config);
+export const embeddedBackend = (config: EmbeddedConfig, caller: Caller): EmbeddedBackend =>
+  config.mode === 'deep' || config.moderation || caller === 'job' ? pooledEmbedded(config) : inThreadEmbedded(config);

@@ -22,7 +22,7 @@ import { getService } from '../get-service';
 import type { Job } from '../jobs/queue';
 import { matchesScope, selectionWhere, type CandidateFile } from '../jobs/selection';
 import { forEachRejudgeable, rejudge, type RejudgeableFile } from '../jobs/rejudge';
-import { assessStoredFile, findStoredFile, jobResultOf } from '../jobs/stored-assessment';
+import { assessStored, findStoredFile, jobResultOf, readStoredImage } from '../jobs/stored-assessment';
 import { saveVerdict } from '../pipeline/persist';
 import type { ScoredDetails } from '../pipeline/record';
 import { scoreToClass } from '../scorers/score-class';
@@ -31,7 +31,7 @@ import { ENRICHERS } from '../scorers/vendors';
 import { deepHeadVersion } from '../scorers/embedded';
 import { embeddedBackend } from '../scorers/pool';
 import { parseInput } from '../admin-api/validate';
-import type { JobResult } from '../jobs/engine';
+import type { FinishJob, JobResult } from '../jobs/engine';
 
 interface BackfillRow {
   id: number;
@@ -60,7 +60,7 @@ function billedRequests(config: PluginConfig, files: number): Array<{ vendor: st
 
 /** The version today's embedded scorer writes on a score: a stored score with another is `outdated`. */
 async function embeddedVersion(config: PluginConfig): Promise<string> {
-  return config.local.mode === 'deep' ? deepHeadVersion(embeddedBackend(config.local)) : LOCAL_MODEL_VERSION;
+  return config.local.mode === 'deep' ? deepHeadVersion(embeddedBackend(config.local, 'job')) : LOCAL_MODEL_VERSION;
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -164,28 +164,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   };
 
-  /** One file of a backfill through the pipeline; its verdict saved, a refused one kept as `rejected`. */
   // When a run started never changes: read once per run, not once per file.
   const startedAt = new Map<number, Date>();
 
-  const work = async (job: Job): Promise<JobResult> => {
+  /** One file of a backfill through the pipeline (jobs/engine.ts StartJob); its verdict saved, a refused one kept as `rejected`. */
+  const startJob = async (job: Job): Promise<FinishJob> => {
     let runStart = startedAt.get(job.run);
     if (!runStart) {
       runStart = new Date((await findRun(job.run)).startedAt);
       startedAt.set(job.run, runStart);
     }
     const file = await findStoredFile(strapi, job.file);
-    if (!file) return { state: 'skipped', outcome: 'the file was deleted before its turn' };
+    if (!file) return async () => ({ state: 'skipped', outcome: 'the file was deleted before its turn' });
     // A job taken over from a process that died after saving the score: the work is done.
     const scoredAt = file.photoScoreDetails?.scoredAt;
     if (job.attempts > 1 && scoredAt && new Date(scoredAt) >= runStart) {
-      return { state: 'done', outcome: 'already scored' };
+      return async () => ({ state: 'done', outcome: 'already scored' });
     }
-    const result = await assessStoredFile(strapi, file);
-    if (result.kind !== 'assessed')
-      return { state: result.kind === 'skip' ? 'skipped' : 'failed', outcome: result.reason };
-    const { record } = result.assessment;
-    return { ...jobResultOf(result.assessment), save: () => saveVerdict(strapi, file.id, record) };
+    const read = await readStoredImage(strapi, file);
+    if (read.kind !== 'read') {
+      const ended: JobResult = { state: read.kind === 'skip' ? 'skipped' : 'failed', outcome: read.reason };
+      return async () => ended;
+    }
+    return async () => {
+      const assessment = await assessStored(strapi, read);
+      const { record } = assessment;
+      return { ...jobResultOf(assessment), save: () => saveVerdict(strapi, file.id, record) };
+    };
   };
 
   return {
@@ -286,7 +291,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { examined, changed, byStatus };
     },
 
-    work,
+    startJob,
     closeIfFinished,
   };
 };

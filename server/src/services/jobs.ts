@@ -12,10 +12,10 @@ import { UIDS } from '../content-types';
 import { getService } from '../get-service';
 import { bullmqEngine } from '../jobs/bullmq-engine';
 import { databaseEngine } from '../jobs/database-engine';
-import { RetryLaterError, type JobEngine, type RunJob } from '../jobs/engine';
+import { RetryLaterError, type JobEngine, type JobResult, type StartJob } from '../jobs/engine';
 import { jobQueue } from '../jobs/queue';
 import { requeueStrandedUploads } from '../jobs/stranded-uploads';
-import { scoreUploadJob, UPLOADS_RUN } from '../jobs/upload-job';
+import { startUploadJob, UPLOADS_RUN } from '../jobs/upload-job';
 
 export type { JobResult } from '../jobs/engine';
 
@@ -40,13 +40,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return running.ids;
   };
 
-  const runJob: RunJob = async (job) => {
+  const failed = (error: unknown): JobResult => {
+    // The engine hands the job back to its queue: it is not a failure of the file.
+    if (error instanceof RetryLaterError) throw error;
+    return { state: 'failed', outcome: messageOf(error) };
+  };
+  const startJob: StartJob = async (job) => {
     try {
-      return job.run === UPLOADS_RUN ? await scoreUploadJob(strapi, job) : await backfill().work(job);
+      const finish = job.run === UPLOADS_RUN ? await startUploadJob(strapi, job) : await backfill().startJob(job);
+      return () => finish().catch(failed);
     } catch (error) {
-      // The engine hands the job back to its queue: it is not a failure of the file.
-      if (error instanceof RetryLaterError) throw error;
-      return { state: 'failed', outcome: messageOf(error) };
+      return async () => failed(error);
     }
   };
 
@@ -56,7 +60,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     concurrency: config.jobs.concurrency,
     pollMs: config.jobs.pollMs,
     leaseMs: config.jobs.leaseMs,
-    runJob,
+    startJob,
     runningBackfills,
     handBack: async (run: number, ids: readonly number[]) => {
       const row = (await strapi.db.query(UIDS.backfill).findOne({ where: { id: run }, select: ['state'] })) as {

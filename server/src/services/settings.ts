@@ -32,8 +32,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return saved.data;
   };
 
+  let lastRead: { settings: Promise<RuntimeSettings>; at: number } | undefined;
+
   return {
     get,
+
+    /**
+     * The settings as read at most `jobs.pollMs` ago, for background jobs: a backfill sees a
+     * threshold change within one poll, as it sees a pause, and does not read the store for
+     * every file. An upload reads them fresh (`get`).
+     */
+    recent(): Promise<RuntimeSettings> {
+      if (!lastRead || Date.now() - lastRead.at >= pluginConfig(strapi).jobs.pollMs) {
+        const read = { settings: get(), at: Date.now() };
+        lastRead = read;
+        // A failed read is not kept: the next job reads again.
+        read.settings.catch(() => {
+          if (lastRead === read) lastRead = undefined;
+        });
+      }
+      return lastRead.settings;
+    },
 
     /** Partial updates are fine; unknown keys and out-of-range values are a 400 naming the field. */
     async set(input: unknown): Promise<RuntimeSettings> {
@@ -43,6 +62,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const parsed = runtimeSettingsSchema.safeParse({ ...(await get()), ...input });
       if (!parsed.success) throw toValidationError(parsed.error);
       await store().set({ value: parsed.data });
+      lastRead = { settings: Promise.resolve(parsed.data), at: Date.now() };
       return parsed.data;
     },
   };
