@@ -297,6 +297,26 @@ describe.each(ENGINES)('backfill of stored media (%s engine)', (engineName) => {
     expect(progress.remaining).toBe(0);
   });
 
+  it('works a running backfill whose jobs never reached the workers (its process died after writing them)', async () => {
+    // As a process leaves it that died between writing a backfill's jobs and handing them to
+    // the engine: the run `running`, its rows in the ledger, nothing in Redis.
+    const photos = (await files()).filter((file) => file.name.startsWith('photo-'));
+    const run = (await app.strapi.db.query('plugin::photo-score.backfill').create({
+      data: { state: 'running', selection: { scope: 'all' }, total: photos.length, startedAt: new Date() },
+    })) as { id: number };
+    const ledger = app.strapi.plugin('photo-score').service('jobs').queue as {
+      enqueue(run: number, files: readonly number[]): Promise<void>;
+    };
+    const before = new Map(updates);
+    await ledger.enqueue(
+      run.id,
+      photos.map((file) => file.id),
+    );
+    const finished = await waitFor(run.id, ['done']);
+    expect(finished).toMatchObject({ total: photos.length, done: photos.length, remaining: 0 });
+    for (const file of photos) expect(updates.get(file.id)).toBe((before.get(file.id) ?? 0) + 1);
+  });
+
   it('re-judges stored scores against new thresholds without scoring again', async () => {
     const before = await files();
     const scored = before.filter((file) => typeof file.photoScore === 'number');

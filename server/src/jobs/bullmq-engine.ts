@@ -181,6 +181,8 @@ export function bullmqEngine(
   let fingerprint: string | undefined;
   let worker: Worker<ScoreJob> | undefined;
   let closer: NodeJS.Timeout | undefined;
+  let requeuer: NodeJS.Timeout | undefined;
+  let requeuing: Promise<void> | undefined;
 
   const add = async (files: readonly number[]): Promise<void> => {
     fingerprint ??= scorerFingerprint(config);
@@ -291,10 +293,29 @@ export function bullmqEngine(
         runningBackfills().then(options.closeFinishedRuns).catch(onError);
       }, options.pollMs);
       closer.unref();
+      // A backfill's rows written to the ledger by a process that died before it added them to
+      // Redis would wait for the next start or resume: queued again every half lease (a job
+      // still in Redis keeps its id and is left as it is; one that ended meanwhile and is added
+      // again finds no unfinished row and is dropped).
+      requeuer = setInterval(
+        () => {
+          if (requeuing) return;
+          requeuing = runningBackfills(true)
+            .then(async (runs) => {
+              for (const run of runs) await requeue(run);
+            })
+            .catch(onError)
+            .finally(() => (requeuing = undefined));
+        },
+        Math.round(leaseMs / 2),
+      );
+      requeuer.unref();
     },
 
     async stop() {
       clearInterval(closer);
+      clearInterval(requeuer);
+      await requeuing;
       await worker?.close();
       worker = undefined;
       await opened?.close();

@@ -9,8 +9,9 @@
  *
  * One pool per process, made on the first call (bootstrap's preload in deep mode, the first
  * background job in fast mode) and closed by the plugin's destroy. A worker costs ≈ 80 MB of RSS
- * in fast mode and ≈ 230 MB once it has loaded the network, so the default is one worker: on a 2-core machine a
- * second one would compete with Strapi and libvips for the cores; `local.threads` raises it.
+ * in fast mode and ≈ 240–290 MB once it has loaded the network, so the default is one worker:
+ * on a 2-core machine a second one would compete with Strapi and libvips for the cores;
+ * `local.threads` raises it.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
