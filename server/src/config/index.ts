@@ -83,7 +83,7 @@ export const pluginConfigSchema = z
         targetMegapixels: z.number().min(0.1).max(100).default(DEFAULT_TARGET_MEGAPIXELS),
         /**
          * Worker threads the embedded scorer runs in, off Strapi's event loop (scorers/pool.ts).
-         * Each costs ≈ 30 MB, ≈ 180 MB with its own copy of the CNN (`deep`, `moderation`);
+         * Each costs ≈ 80 MB, ≈ 240–290 MB with its own copy of the CNN (`deep`, `moderation`);
          * default 1, which leaves a 2-core machine one core for Strapi.
          */
         threads: z.number().int().min(1).max(16).default(1),
