@@ -301,8 +301,10 @@ describe.each(ENGINES)('backfill of stored media (%s engine)', (engineName) => {
     // As a process leaves it that died between writing a backfill's jobs and handing them to
     // the engine: the run `running`, its rows in the ledger, nothing in Redis.
     const photos = (await files()).filter((file) => file.name.startsWith('photo-'));
-    const run = (await app.strapi.db.query('plugin::photo-score.backfill').create({
-      data: { state: 'running', selection: { scope: 'all' }, total: photos.length, startedAt: new Date() },
+    const runs = app.strapi.db.query('plugin::photo-score.backfill');
+    // Paused until its rows are written, as a backfill starts: a running run with no rows is done.
+    const run = (await runs.create({
+      data: { state: 'paused', selection: { scope: 'all' }, total: photos.length, startedAt: new Date() },
     })) as { id: number };
     const ledger = app.strapi.plugin('photo-score').service('jobs').queue as {
       enqueue(run: number, files: readonly number[]): Promise<void>;
@@ -312,6 +314,7 @@ describe.each(ENGINES)('backfill of stored media (%s engine)', (engineName) => {
       run.id,
       photos.map((file) => file.id),
     );
+    await runs.update({ where: { id: run.id }, data: { state: 'running' } });
     const finished = await waitFor(run.id, ['done']);
     expect(finished).toMatchObject({ total: photos.length, done: photos.length, remaining: 0 });
     for (const file of photos) expect(updates.get(file.id)).toBe((before.get(file.id) ?? 0) + 1);
