@@ -26,7 +26,8 @@ const FILES = 20;
 const CLIENT_KEY = 'pil-client-key-7781';
 /**
  * How long after the 429 a call that took its place before the pause may still arrive: its
- * image is still encoded and sent, which took over 150 ms once on a loaded CI machine.
+ * request is still built and sent on a busy event loop, which took over 150 ms once on a
+ * loaded CI machine.
  */
 const IN_FLIGHT_MS = 500;
 
